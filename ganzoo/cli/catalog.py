@@ -1,0 +1,164 @@
+"""``ganzoo list``, ``ganzoo info`` and ``ganzoo summary``: what is installed and what it looks like."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from .. import plugins, registry
+from ..errors import UnknownName
+from .options import set_option
+
+_KIND_CHOICES = click.Choice(["model", "dataset", "loss", "pretrained"])
+
+
+def _plugin_label(spec: Any) -> str:
+    dist = getattr(spec, "distribution", "") or getattr(spec, "plugin", "")
+    version = getattr(spec, "version", "")
+    return f"{dist} {version}".strip()
+
+
+def _row(spec: Any) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "kind": spec.kind,
+        "plugin": getattr(spec, "plugin", ""),
+        "distribution": getattr(spec, "distribution", ""),
+        "version": getattr(spec, "version", ""),
+        "description": spec.description,
+    }
+
+
+@click.command("list")
+@click.argument("pattern", default="*", required=False)
+@click.option("--kind", type=_KIND_CHOICES, help="Only this kind.")
+@click.option("--pretrained", is_flag=True, help="Only pretrained weights (same as --kind pretrained).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_cmd(pattern: str, kind: str | None, pretrained: bool, as_json: bool) -> None:
+    """List installed models, datasets, losses and pretrained weights.
+
+    PATTERN is a glob, e.g. ganzoo list 'dc*'. Broken plugins are listed with their error.
+    """
+    if pretrained:
+        kind = "pretrained"
+    specs = registry.find(pattern, kind)
+    broken = [i for i in plugins.infos().values() if i.error]
+    if as_json:
+        payload = {
+            "items": [_row(s) for s in specs],
+            "broken": [{"plugin": b.name, "distribution": b.distribution, "error": b.error}
+                       for b in broken],
+        }
+        click.echo(json.dumps(payload, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(soft_wrap=False)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for col in ("NAME", "KIND", "PLUGIN", "DESCRIPTION"):
+        table.add_column(col, overflow="fold")
+    for spec in specs:
+        table.add_row(spec.name, spec.kind, _plugin_label(spec), spec.description)
+    if specs:
+        console.print(table)
+    else:
+        console.print(f"nothing matches {pattern!r}" + (f" (kind {kind})" if kind else ""))
+    for b in broken:
+        label = f"{b.distribution} {b.version}".strip() or b.name
+        console.print(f"[red]broken plugin[/red] '{b.name}' ({label}): {b.error}", highlight=False,
+                      markup=True)
+
+
+def _lookup(name: str) -> Any:
+    cat = registry.catalog()
+    for kind in registry.KINDS:
+        if name in cat.specs[kind]:
+            return cat.specs[kind][name]
+    everything = [n for kind in registry.KINDS for n in cat.specs[kind]]
+    raise UnknownName("name", name, everything)
+
+
+def _params_table(params: dict[str, Any]) -> list[str]:
+    if not params:
+        return ["  (none)"]
+    width = max(len(k) for k in params)
+    lines = []
+    for key, p in params.items():
+        default = "derived from data" if p.default is None else repr(p.default)
+        choices = f" one of {', '.join(map(str, p.choices))};" if p.choices else ""
+        lines.append(f"  {key:<{width}}  {p.type:<5}  default {default};{choices} {p.help}")
+    return lines
+
+
+@click.command("info")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def info_cmd(name: str, as_json: bool) -> None:
+    """Show a model's hyperparameters, shapes, task and default loss (or a dataset's / loss's)."""
+    spec = _lookup(name)
+    if as_json:
+        import dataclasses
+
+        click.echo(json.dumps(dataclasses.asdict(spec), indent=2, default=str))
+        return
+    lines = [f"{spec.name}  ({spec.kind}, from {_plugin_label(spec) or 'unknown plugin'})",
+             f"  {spec.description}"]
+    if spec.kind == "model":
+        pretrained = [w.name for w in registry.find(f"{spec.name}.*", "pretrained")]
+        lines += [
+            f"task:            {spec.task}",
+            f"default loss:    {spec.default_loss}",
+            f"default dataset: {spec.default_dataset}",
+            f"input:           {spec.inputs}",
+            f"output:          {spec.outputs}",
+            "recipe:          " + ", ".join(f"{k}={v}" for k, v in spec.recipe.items()),
+            f"pretrained:      {', '.join(pretrained) if pretrained else '(none)'}",
+        ]
+    elif spec.kind == "dataset":
+        shape = "x".join(map(str, spec.shape)) if spec.shape else "depends on the files"
+        lines += [
+            f"modality:        {spec.modality}",
+            f"shape:           {shape}",
+            f"labelled:        {'yes' if spec.labelled else 'no'}",
+            f"splits:          {', '.join(spec.splits)}",
+            f"value range:     {list(spec.value_range)}",
+            f"source:          {spec.source}",
+        ]
+        if spec.class_names:
+            lines.append(f"classes:         {', '.join(spec.class_names)}")
+    elif spec.kind == "loss":
+        lines.append(f"tasks:           {', '.join(spec.tasks)}")
+    elif spec.kind == "pretrained":
+        lines += [f"model:           {spec.model}", f"dataset:         {spec.dataset}",
+                  f"path:            {spec.path}"]
+        lines += [f"{k + ':':<17}{v}" for k, v in spec.metrics.items()]
+    if spec.kind != "pretrained":
+        lines.append("settings (--set KEY=VALUE):")
+        lines += _params_table(spec.params)
+    click.echo("\n".join(lines))
+
+
+@click.command("summary")
+@click.argument("model")
+@set_option
+@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Batch size of the example input.")
+@click.option("--depth", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Nesting depth shown by torchinfo.")
+def summary_cmd(model: str, settings: tuple[str, ...], batch_size: int, depth: int) -> None:
+    """torchinfo summary of every network of MODEL (generator and discriminator for a GAN)."""
+    from .. import config, create_model
+    from ..summary import summaries
+
+    registry.get_model(model)  # unknown names fail before torch is imported
+    net = create_model(model, **config.parse_set(settings))
+    for role, stats in summaries(net, batch_size=batch_size, depth=depth).items():
+        click.echo(f"{model} / {role}")
+        click.echo(str(stats))
+        click.echo("")
+
+
+COMMANDS = [list_cmd, info_cmd, summary_cmd]

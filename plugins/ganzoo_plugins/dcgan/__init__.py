@@ -1,0 +1,32 @@
+"""DCGAN (Radford et al. 2016) as in the PyTorch DCGAN CelebA tutorial."""
+
+from ganzoo import hookimpl
+from ganzoo.specs import ModelSpec, Param
+
+
+@hookimpl
+def register_models(register):
+    register(
+        ModelSpec(
+            name="dcgan",
+            builder="ganzoo_plugins.dcgan.model:DCGAN",
+            description="Deep convolutional GAN from the PyTorch CelebA tutorial (64x64 RGB by default)",
+            task="adversarial",
+            default_loss="bce",
+            default_dataset="digits",
+            inputs="z: (N, nz, 1, 1) ~ N(0, 1)",
+            outputs="images: (N, channels, image_size, image_size) in [-1, 1]",
+            params={
+                "nz": Param("int", 100, "size of the latent vector z"),
+                "ngf": Param("int", 64, "generator feature maps in the last block"),
+                "ndf": Param("int", 64, "discriminator feature maps in the first block"),
+                "channels": Param("int", 3, "image channels", choices=(1, 3)),
+                "image_size": Param("int", 64, "image side, a power of two",
+                                    choices=(16, 32, 64, 128, 256)),
+                "max_mult": Param("int", 8, "cap on the feature-map multiplier of deep blocks"),
+            },
+            data_params={"channels": "channels", "image_size": "image_size"},
+            recipe={"batch_size": 128, "lr": 2e-4, "betas": (0.5, 0.999), "epochs": 5,
+                    "optimizer": "adam"},
+        )
+    )

@@ -1,0 +1,29 @@
+"""The PyTorch-basics seed's LSTM regressor: one prediction per time step."""
+
+from ganzoo import hookimpl
+from ganzoo.specs import ModelSpec, Param
+
+
+@hookimpl
+def register_models(register):
+    register(
+        ModelSpec(
+            name="lstm-regressor",
+            builder="ganzoo_plugins.lstm_regressor.model:LSTMRegressor",
+            description="LSTM(1 -> hidden) + Linear(hidden -> 1) next-value regressor (basics seed)",
+            task="regression",
+            default_loss="mse",
+            default_dataset="sine",
+            inputs="series: (N, seq_len)",
+            outputs="next values: (N, seq_len), output t predicts input t+1",
+            params={
+                "input_size": Param("int", 1, "features per time step"),
+                "hidden_size": Param("int", 5, "LSTM hidden size"),
+                "num_layers": Param("int", 1, "stacked LSTM layers"),
+                "seq_len": Param("int", 32, "window length used for training and summaries"),
+            },
+            data_params={"seq_len": "seq_len"},
+            recipe={"batch_size": 64, "lr": 1e-2, "betas": (0.9, 0.999), "epochs": 30,
+                    "optimizer": "adam"},
+        )
+    )

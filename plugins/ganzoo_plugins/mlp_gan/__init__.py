@@ -1,0 +1,30 @@
+"""The MLP GAN of PyTorch-GAN's ``gan.py`` (the MNIST seed)."""
+
+from ganzoo import hookimpl
+from ganzoo.specs import ModelSpec, Param
+
+
+@hookimpl
+def register_models(register):
+    register(
+        ModelSpec(
+            name="mlp-gan",
+            builder="ganzoo_plugins.mlp_gan.model:MLPGAN",
+            description="Fully connected GAN from PyTorch-GAN (gan.py), 1x28x28 by default",
+            task="adversarial",
+            default_loss="bce",
+            default_dataset="digits",
+            inputs="z: (N, latent_dim) ~ N(0, 1)",
+            outputs="images: (N, channels, image_size, image_size) in [-1, 1]",
+            params={
+                "latent_dim": Param("int", 100, "size of the latent vector z"),
+                "channels": Param("int", 1, "image channels"),
+                "image_size": Param("int", 28, "image side in pixels"),
+                "bn_eps": Param("float", 0.8, "BatchNorm1d eps; the seed passes 0.8 positionally "
+                                              "(meant as momentum, kept for its published results)"),
+            },
+            data_params={"channels": "channels", "image_size": "image_size"},
+            recipe={"batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "epochs": 200,
+                    "optimizer": "adam"},
+        )
+    )
