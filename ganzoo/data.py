@@ -21,9 +21,12 @@ if TYPE_CHECKING:  # torch stays out of registration-time imports
 class DataRequest:
     """What the trainer asks a dataset for.
 
-    ``image_size`` / ``channels`` / ``seq_len`` are ``None`` when the model leaves them to the
-    data (the dataset then uses its native shape). ``options`` are the dataset's own settings
-    (``--set column=price`` for ``csv``), already typed against ``DatasetSpec.params``.
+    ``image_size`` / ``channels`` / ``seq_len`` are what the user set explicitly, or ``None``:
+    then a dataset with a native shape (mnist 1x28x28, cifar10 3x32x32) keeps it and the model
+    follows the data, while a dataset without one (digits, celeba, imagefolder, fake) uses the
+    model's defaults from ``default_image_size`` / ``default_channels`` / ``default_seq_len``.
+    ``options`` are the dataset's own settings (``--set column=price`` for ``csv``), already
+    typed against ``DatasetSpec.params``.
     """
 
     name: str
@@ -31,6 +34,9 @@ class DataRequest:
     image_size: int | None = None
     channels: int | None = None
     seq_len: int | None = None
+    default_image_size: int | None = None
+    default_channels: int | None = None
+    default_seq_len: int | None = None
     shape: tuple[int, ...] | None = None
     download: bool = False
     cache_dir: Path | None = None
