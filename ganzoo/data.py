@@ -103,3 +103,29 @@ def to_float(x: torch.Tensor, device: torch.device | str | None = None) -> torch
     if x.dtype == torch.uint8:
         return x.float().div_(127.5).sub_(1.0)
     return x.float()
+
+
+def load_dataset(name: str, request: DataRequest | None = None, **settings: Any) -> DataBundle:
+    """Build dataset ``name`` for ``request``: the one entry point the trainer and the API use.
+
+    ``settings`` are the dataset's own options (``column="price"``), type-checked against the
+    spec's params here so every caller rejects the same mistakes with the same message.
+    """
+    from . import registry
+    from .config import resolve
+    from .errors import DataError
+
+    import dataclasses
+
+    spec = registry.get_dataset(name)
+    request = request if request is not None else DataRequest(name=name)
+    options = resolve("dataset", name, spec.params, {**request.options, **settings})
+    request = dataclasses.replace(request, name=name, options=options)  # the caller's stays as is
+    builder = spec.load_builder()
+    bundle = builder(request)
+    if not isinstance(bundle, DataBundle):
+        raise DataError(
+            f"dataset '{name}': builder {spec.builder} returned {type(bundle).__name__}, "
+            f"not a DataBundle (fix the plugin '{spec.plugin}')"
+        )
+    return bundle
