@@ -55,19 +55,24 @@ def load() -> None:
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if allowed is not None and ep.name not in allowed:
             continue
-        if ep.name in _infos:
-            continue  # the same distribution seen twice on sys.path
         dist = getattr(ep, "dist", None)
         dist_name = dist.metadata["Name"] if dist is not None else ""
         dist_version = dist.version if dist is not None else ""
+        name = ep.name
+        seen = _infos.get(name)
+        if seen is not None:
+            if seen.distribution == dist_name:
+                continue  # the same distribution seen twice on sys.path
+            name = f"{dist_name}:{ep.name}"  # two packages chose one entry-point name: keep both
         try:
             module = ep.load()
+            if pm.get_plugin(name) is None and not pm.is_registered(module):
+                pm.register(module, name=name)  # validates hook names and signatures
         except Exception as exc:  # noqa: BLE001 - a plugin may fail in any way
-            _infos[ep.name] = PluginInfo(ep.name, dist_name, dist_version, f"{type(exc).__name__}: {exc}")
+            error = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line
+            _infos[name] = PluginInfo(name, dist_name, dist_version, error)
             continue
-        if pm.get_plugin(ep.name) is None and not pm.is_registered(module):
-            pm.register(module, name=ep.name)
-        _infos[ep.name] = PluginInfo(ep.name, dist_name, dist_version)
+        _infos[name] = PluginInfo(name, dist_name, dist_version)
 
 
 def register_plugin(obj: object, name: str, distribution: str = "", version: str = "") -> None:

@@ -53,23 +53,31 @@ def list_cmd(pattern: str, kind: str | None, pretrained: bool, as_json: bool) ->
         }
         click.echo(json.dumps(payload, indent=2))
         return
+    if not specs:
+        click.echo(f"nothing matches {pattern!r}" + (f" (kind {kind})" if kind else ""))
+    elif click.get_text_stream("stdout").isatty():
+        _print_table(specs)
+    else:  # piped: one unwrapped line per item, so grep and cut work
+        rows = [(s.name, s.kind, _plugin_label(s), s.description) for s in specs]
+        widths = [max(len(r[i]) for r in rows + [("NAME", "KIND", "PLUGIN", "")])
+                  for i in range(3)]
+        for row in [("NAME", "KIND", "PLUGIN", "DESCRIPTION"), *rows]:
+            click.echo("  ".join(f"{c:<{w}}" for c, w in zip(row, widths)) + "  " + row[3])
+    for b in broken:
+        label = f"{b.distribution} {b.version}".strip() or b.name
+        click.echo(f"broken plugin '{b.name}' ({label}): {b.error}")
+
+
+def _print_table(specs: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(soft_wrap=False)
     table = Table(box=None, header_style="bold", pad_edge=False)
     for col in ("NAME", "KIND", "PLUGIN", "DESCRIPTION"):
         table.add_column(col, overflow="fold")
     for spec in specs:
         table.add_row(spec.name, spec.kind, _plugin_label(spec), spec.description)
-    if specs:
-        console.print(table)
-    else:
-        console.print(f"nothing matches {pattern!r}" + (f" (kind {kind})" if kind else ""))
-    for b in broken:
-        label = f"{b.distribution} {b.version}".strip() or b.name
-        console.print(f"[red]broken plugin[/red] '{b.name}' ({label}): {b.error}", highlight=False,
-                      markup=True)
+    Console(soft_wrap=False).print(table)
 
 
 def _lookup(name: str) -> Any:
@@ -77,8 +85,11 @@ def _lookup(name: str) -> Any:
     for kind in registry.KINDS:
         if name in cat.specs[kind]:
             return cat.specs[kind][name]
-    everything = [n for kind in registry.KINDS for n in cat.specs[kind]]
-    raise UnknownName("name", name, everything)
+    everything = {n: kind for kind in registry.KINDS for n in cat.specs[kind]}
+    error = UnknownName("name", name, everything)
+    if error.matches:  # name the kind the user most likely meant: "unknown model 'dcgna'"
+        error = UnknownName(everything[error.matches[0]], name, everything)
+    raise error
 
 
 def _params_table(params: dict[str, Any]) -> list[str]:
