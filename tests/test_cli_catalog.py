@@ -1,0 +1,158 @@
+"""``ganzoo list / info / summary`` through the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+
+def no_traceback(result) -> None:
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+
+
+def test_list_shows_every_kind_with_plugin_and_description(run_cli):
+    result = run_cli("list")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "KIND", "PLUGIN", "DESCRIPTION"]
+    dcgan = next(line for line in lines if line.startswith("dcgan "))
+    assert re.match(r"dcgan\s+model\s+ganzoo \d+\.\d+\.\d+\s+Deep convolutional GAN", dcgan)
+    kinds = {line.split()[1] for line in lines[1:] if not line.startswith("broken plugin")}
+    assert {"model", "loss"} <= kinds
+
+
+def test_list_glob_and_kind(run_cli):
+    result = run_cli("list", "dc*")
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ["dcgan"]
+    losses = run_cli("list", "--kind", "loss", "--json")
+    payload = json.loads(losses.stdout)
+    assert {"bce", "hinge", "wgan-gp", "cross-entropy", "mse"} <= {r["name"] for r in payload["items"]}
+    assert {r["kind"] for r in payload["items"]} == {"loss"}
+    nothing = run_cli("list", "zz*")
+    assert nothing.returncode == 0 and nothing.stdout.strip() == "nothing matches 'zz*'"
+
+
+def test_list_json_schema(run_cli):
+    payload = json.loads(run_cli("list", "--json", "--kind", "model").stdout)
+    assert set(payload) == {"items", "broken"}
+    names = [r["name"] for r in payload["items"]]
+    assert names == sorted(names)
+    assert {"classifier", "classifier-cnn", "dcgan", "lstm-regressor", "mlp-gan"} <= set(names)
+    for row in payload["items"]:
+        assert set(row) == {"name", "kind", "plugin", "distribution", "version", "description"}
+        assert row["kind"] == "model" and row["distribution"] and row["version"]
+
+
+def test_info_model(run_cli):
+    result = run_cli("info", "dcgan")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("dcgan  (model, from ganzoo ")
+    assert re.search(r"task:\s+adversarial", out)
+    assert re.search(r"default loss:\s+bce", out)
+    assert re.search(r"input:\s+z: \(N, nz, 1, 1\)", out)
+    assert re.search(r"output:\s+images: \(N, channels, image_size, image_size\)", out)
+    assert re.search(r"^\s+nz\s+int\s+default 100;", out, re.M)
+    assert re.search(r"^\s+image_size\s+int\s+default 64; one of 16, 32, 64, 128, 256;", out, re.M)
+    lstm = run_cli("info", "lstm-regressor").stdout
+    assert re.search(r"task:\s+regression", lstm) and re.search(r"default loss:\s+mse", lstm)
+    spec = json.loads(run_cli("info", "classifier", "--json").stdout)
+    assert spec["task"] == "classification" and spec["params"]["hidden"]["default"] == 512
+
+
+def test_info_loss(run_cli):
+    result = run_cli("info", "wgan-gp")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"tasks:\s+adversarial", result.stdout)
+    assert re.search(r"^\s+gp_weight\s+float\s+default 10.0;", result.stdout, re.M)
+
+
+def total_params(stdout: str) -> dict[str, int]:
+    """``{"generator": 3576704, ...}`` from the summary's headers and Total params lines."""
+    out, role = {}, None
+    for line in stdout.splitlines():
+        if m := re.match(r"^\S+ / (\w+)$", line):
+            role = m.group(1)
+        elif m := re.match(r"^Total params: ([\d,]+)$", line):
+            out[role] = int(m.group(1).replace(",", ""))
+    return out
+
+
+@pytest.mark.parametrize("model, expected", [
+    ("dcgan", {"generator": 3_576_704, "discriminator": 2_765_568}),
+    ("mlp-gan", {"generator": 1_510_032, "discriminator": 533_505}),
+    ("classifier", {"model": 669_706}),
+    ("lstm-regressor", {"model": 166}),
+])
+def test_summary_total_params(run_cli, model, expected):
+    result = run_cli("summary", model)
+    assert result.returncode == 0, result.stderr
+    assert total_params(result.stdout) == expected
+    assert "Input size (MB)" in result.stdout
+
+
+def test_summary_with_settings_shows_input_sizes(run_cli):
+    result = run_cli("summary", "dcgan", "--set", "image_size=32", "--set", "channels=1",
+                     "--batch-size", "4")
+    assert result.returncode == 0, result.stderr
+    assert total_params(result.stdout) == {"generator": 1_066_880, "discriminator": 661_248}
+    assert "[4, 100, 1, 1]" in result.stdout and "[4, 1, 32, 32]" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("info", "dcgna"), "unknown model 'dcgna' — did you mean 'dcgan'? (see: ganzoo list)"),
+    (("summary", "dcgna"), "unknown model 'dcgna' — did you mean 'dcgan'? (see: ganzoo list)"),
+    (("info", "cross-entropi"),
+     "unknown loss 'cross-entropi' — did you mean 'cross-entropy'? (see: ganzoo list)"),
+    (("info", "qqqq"), "unknown name 'qqqq' (see: ganzoo list)"),
+    (("summary", "dcgan", "--set", "ngff=3"),
+     "unknown setting 'ngff' of model 'dcgan' — did you mean 'ngf'? (see: ganzoo info dcgan)"),
+    (("summary", "dcgan", "--set", "nz=big"),
+     "model 'dcgan': setting 'nz' must be an int, got 'big'"),
+    (("summary", "dcgan", "--set", "image_size=48"),
+     "model 'dcgan': setting 'image_size' must be one of 16, 32, 64, 128, 256, got 48"),
+    (("summary", "dcgan", "--set", "nz"), "--set expects key=value, got 'nz' (example: --set nz=128)"),
+])
+def test_bad_names_and_settings_are_one_line_exit_2(run_cli, args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert result.stderr == f"ganzoo: error: {message}\n"
+    assert result.stdout == ""
+    no_traceback(result)
+
+
+def test_usage_errors_are_one_line_exit_2(run_cli):
+    for args in (("list", "--kind", "weights"), ("frobnicate",), ("info",)):
+        result = run_cli(*args)
+        assert result.returncode == 2, args
+        assert result.stderr.startswith("ganzoo: error: ") and result.stderr.count("\n") == 1
+        no_traceback(result)
+
+
+@pytest.mark.parametrize("args", [["list"], ["--help"], ["list", "--json"], ["info", "dcgan"]])
+def test_listing_and_help_do_not_import_torch(args):
+    script = (
+        "import sys\n"
+        "from ganzoo.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "heavy = sorted(m for m in ('torch', 'torchvision', 'torchinfo') if m in sys.modules)\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "HEAVY []"
+
+
+def test_help_lists_the_catalog_verbs(run_cli):
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for verb in ("list", "info", "summary"):
+        assert re.search(rf"^\s+{verb}\s", result.stdout, re.M), verb
+    assert run_cli("--version").stdout.startswith("ganzoo, version ")
