@@ -1,0 +1,119 @@
+"""The uniform trainer: ``ganzoo.train("dcgan", "digits")`` and ``ganzoo train dcgan digits``.
+
+Order of work, so a bad setting never leaves a half-made run behind: validate every knob,
+load the data and build the model and loss, and only then create the run folder, train, draw
+the pictures, and finally save the weights and ``config.json`` (the folder is loadable only
+once training finished).
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .options import ResolvedOptions, TrainOptions, resolve_options
+
+if TYPE_CHECKING:
+    from ..data import DataBundle
+    from ..modeling import ZooModel
+
+__all__ = ["TrainOptions", "TrainResult", "train"]
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: its folder, the trained model and the final metrics."""
+
+    out: Path
+    model: ZooModel
+    metrics: dict[str, Any]
+    config: dict[str, Any] = field(repr=False, default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+
+def train(model: str, dataset: str | DataBundle | None = None, *, data_root: str | Path | None = None,
+          epochs: int | None = None, max_steps: int | None = None, batch_size: int | None = None,
+          lr: float | None = None, betas: tuple[float, float] | str | None = None,
+          loss: str | None = None, seed: int = 0, device: str = "auto", workers: int = 0,
+          out: str | Path | None = None, settings: dict[str, Any] | None = None,
+          log_every: int | None = None, progress: bool | None = None,
+          runs_dir: str | Path = "runs") -> TrainResult:
+    """Train registered model ``model`` on ``dataset`` (a registered name or a DataBundle).
+
+    ``None`` knobs take the model's recipe (the seed's batch size, lr, betas, epochs).
+    ``settings`` are ``--set`` values for the model, the dataset or the loss. Raises the same
+    :class:`~ganzoo.errors.GanzooError` subclasses the CLI prints.
+    """
+    bundle = None
+    if dataset is not None and not isinstance(dataset, str):
+        bundle, dataset = dataset, dataset.name
+    opts = resolve_options(TrainOptions(
+        model=model, dataset=dataset, data_root=data_root, epochs=epochs, max_steps=max_steps,
+        batch_size=batch_size, lr=lr, betas=betas, loss=loss, seed=seed, device=device,
+        workers=workers, out=out, settings=dict(settings or {}), log_every=log_every,
+    ), registered=bundle is None)
+    return run(opts, bundle=bundle, progress=progress, runs_dir=runs_dir)
+
+
+def run(opts: ResolvedOptions, bundle: DataBundle | None = None, progress: bool | None = None,
+        runs_dir: str | Path = "runs") -> TrainResult:
+    """Train with already-validated options (the CLI and :func:`train` both end here)."""
+    import torch
+
+    from .. import __version__
+    from ..weights import save_folder
+    from . import setup
+    from .loop import Trainer
+    from .rundir import new_run_dir
+
+    device = setup.pick_device(opts.device)
+    if bundle is None:
+        bundle = setup.load_data(opts)
+    setup.check_data(opts, bundle)
+    hparams = setup.model_hparams(opts, bundle)
+    torch.manual_seed(opts.seed)  # weights init and dropout: same seed, same run (on CPU)
+    model = setup.build_model(opts, hparams)
+    loss = setup.build_loss(opts)
+
+    out = new_run_dir(opts.model_spec.name, opts.dataset, opts.out, runs_dir)
+    trainer = Trainer(model, loss, bundle, out, device=device, epochs=opts.epochs,
+                      max_steps=opts.max_steps, batch_size=opts.batch_size, lr=opts.lr,
+                      betas=opts.betas, optimizer=opts.optimizer, seed=opts.seed,
+                      log_every=opts.log_every, progress=progress)
+    metrics = trainer.run()
+    files = trainer.write_pictures()
+
+    dataset_info = {**bundle.describe(), "name": opts.dataset,
+                    "options": dict(opts.data_settings),
+                    "root": str(opts.data_root) if opts.data_root is not None else None}
+    config = {
+        "model": opts.model_spec.name,
+        "dataset": dataset_info,
+        "loss": {"name": opts.loss_spec.name, "params": dict(opts.loss_settings)},
+        "train": {"epochs": opts.epochs, "max_steps": opts.max_steps, "steps_done": trainer.step,
+                  "batch_size": opts.batch_size, "lr": opts.lr, "betas": list(opts.betas),
+                  "optimizer": opts.optimizer, "seed": opts.seed, "device": str(device),
+                  "log_every": opts.log_every, "command": opts.command()},
+        "metrics": metrics,
+        "versions": {"ganzoo": __version__, "torch": torch.__version__,
+                     "python": platform.python_version()},
+    }
+    model.to("cpu")
+    save_folder(model, out, config)  # last: the folder is complete only after this
+    return TrainResult(out=out, model=model, metrics=metrics, config=config, files=files)
+
+
+class _CallableModule(__import__("types").ModuleType):
+    """``ganzoo.train`` is this package once imported; calling it still trains.
+
+    Python sets ``ganzoo.train`` to the subpackage whenever ``ganzoo.train.*`` is imported,
+    which would shadow the ``ganzoo.train(...)`` function the API promises.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> TrainResult:
+        return train(*args, **kwargs)
+
+
+__import__("sys").modules[__name__].__class__ = _CallableModule

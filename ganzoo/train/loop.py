@@ -1,0 +1,205 @@
+"""The one training loop. All loop state lives on :class:`Trainer` so it can be checkpointed.
+
+State: ``step`` (optimizer steps done), ``epoch`` and ``position`` (batches done within the
+epoch), the seeded ``perm_generator`` that draws each epoch's order, the step's optimizers, and
+``history`` (every metrics record). Batches are index slices of in-memory (possibly mmapped)
+uint8 tensors, so no DataLoader is needed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .. import pictures
+from ..data import DataBundle
+from ..errors import TrainingError
+from ..io import atomic_open
+from .progress import Progress
+from .steps import STEPS, AdversarialStep, Step
+
+METRICS_NAME = "metrics.jsonl"
+GRID_SIZE = 64
+
+
+class Trainer:
+    def __init__(self, model: Any, loss: Any, bundle: DataBundle, out: Path, *, device: torch.device,
+                 epochs: int, max_steps: int | None, batch_size: int, lr: float,
+                 betas: tuple[float, float], optimizer: str, seed: int, log_every: int,
+                 progress: bool | None = None) -> None:
+        self.model, self.bundle, self.out, self.device = model, bundle, out, device
+        self.epochs, self.max_steps, self.batch_size = epochs, max_steps, batch_size
+        self.log_every, self.progress_enabled = log_every, progress
+        self.task = model.task
+        self.drop_last = self.task == "adversarial"  # BatchNorm never sees a batch of 1
+        n = len(bundle.train)
+        self.steps_per_epoch = n // batch_size if self.drop_last else math.ceil(n / batch_size)
+        total = epochs * self.steps_per_epoch
+        self.total_steps = min(total, max_steps) if max_steps is not None else total
+
+        self.step = 0
+        self.epoch = 0
+        self.position = 0
+        self.perm_generator = torch.Generator().manual_seed(seed)
+        self.history: list[dict[str, Any]] = []
+        self.frames: list[Any] = []  # fixed-noise grids, one per epoch (GANs)
+        self._epoch_order: torch.Tensor | None = None
+        self._extras: dict[str, Any] = {}
+
+        model.to(device)
+        model.train()
+        kwargs: dict[str, Any] = {}
+        if self.task == "adversarial":
+            noise = torch.Generator(device=device).manual_seed(seed + 1)
+            kwargs["noise"] = noise
+            self.fixed_noise = model.sample_latent(
+                GRID_SIZE, generator=torch.Generator().manual_seed(seed + 2)).to(device)
+        self.stepper: Step = STEPS[self.task](model, loss, device, lr, betas, optimizer, **kwargs)
+
+        self._images_timed = 0
+        self._time_timed = 0.0
+        self._last_time = 0.0
+        self._last_step = 0
+
+    # -- loop ------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        train = self.bundle.train
+        with Progress(self.total_steps, enabled=self.progress_enabled) as bar:
+            self._last_time = time.perf_counter()
+            while self.epoch < self.epochs and not self._done():
+                if self._epoch_order is None:
+                    self._epoch_order = torch.randperm(len(train), generator=self.perm_generator)
+                order = self._epoch_order
+                while self.position < self.steps_per_epoch and not self._done():
+                    idx = order[self.position * self.batch_size:(self.position + 1) * self.batch_size]
+                    y = train.y[idx] if train.y is not None else None
+                    self.stepper.train_batch(train.x[idx], y)
+                    self.step += 1
+                    self.position += 1
+                    bar.advance(self.step, self.epoch + 1, self.epochs)
+                    if self.step % self.log_every == 0 or self.position == self.steps_per_epoch \
+                            or self._done():
+                        self._log(bar)
+                self._end_epoch(bar)
+        return self.final_metrics()
+
+    def _done(self) -> bool:
+        return self.max_steps is not None and self.step >= self.max_steps
+
+    def _log(self, bar: Progress) -> None:
+        metrics = self.stepper.flush()
+        for key, value in metrics.items():
+            if not math.isfinite(value):
+                raise TrainingError(f"training diverged at step {self.step}: {key} is {value} "
+                                    f"(try a lower --lr, or --seed N)")
+        now = time.perf_counter()
+        steps = self.step - self._last_step
+        rate = None
+        if self._last_step > 0:  # the first interval is warm-up (allocations, kernel choice)
+            images = steps * self.batch_size
+            self._images_timed += images
+            self._time_timed += now - self._last_time
+            rate = images / max(now - self._last_time, 1e-9)
+        self._last_time, self._last_step = now, self.step
+        record = {"kind": "log", "epoch": self.epoch + 1, "step": self.step,
+                  "batch": self.position, **metrics,
+                  "images_per_sec": None if rate is None else round(rate, 1)}
+        self.history.append(record)
+        line = self.stepper.log_line(f"{self.epoch + 1}/{self.epochs}",
+                                     f"{self.position}/{self.steps_per_epoch}", metrics)
+        bar.log(line, metrics=" ".join(f"{k} {v:.3g}" for k, v in list(metrics.items())[:3]))
+        self._write_metrics()
+
+    def _end_epoch(self, bar: Progress) -> None:
+        logs = [r for r in self.history if r["kind"] == "log" and r["epoch"] == self.epoch + 1]
+        record: dict[str, Any] = {"kind": "epoch", "epoch": self.epoch + 1, "step": self.step}
+        keys = {k for r in logs for k, v in r.items() if isinstance(v, float)
+                and k not in ("images_per_sec",)}
+        for k in sorted(keys):
+            vals = [r[k] for r in logs if isinstance(r.get(k), float)]
+            record[k] = sum(vals) / len(vals)
+        extra = self.stepper.evaluate(self.bundle.test, self.batch_size)
+        record.update({k: v for k, v in extra.items() if not k.startswith("_")})
+        self._extras = {k: v for k, v in extra.items() if k.startswith("_")}
+        record["images_per_sec"] = self.images_per_sec()
+        self.history.append(record)
+        if extra:
+            shown = " ".join(f"{k}: {v:.4f}" for k, v in record.items()
+                             if k.startswith("test") or k.startswith("naive"))
+            bar.log(f"[{self.epoch + 1}/{self.epochs}] {shown}")
+        if isinstance(self.stepper, AdversarialStep):
+            fake = self.stepper.generate(self.fixed_noise)
+            side = int(fake.shape[-1])
+            frame = pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(side))
+            self.frames.append(frame)
+            pictures.save_image(frame, self.out / f"samples_epoch_{self.epoch + 1:03d}.png")
+        self._write_metrics()
+        self.epoch += 1
+        self.position = 0
+        self._epoch_order = None
+
+    def images_per_sec(self) -> float | None:
+        if self._time_timed <= 0:
+            return None
+        return round(self._images_timed / self._time_timed, 1)
+
+    def _write_metrics(self) -> None:
+        import json
+
+        with atomic_open(self.out / METRICS_NAME, "w", encoding="utf-8") as fh:
+            for record in self.history:
+                fh.write(json.dumps(record) + "\n")
+
+    # -- results ---------------------------------------------------------------------------
+    def final_metrics(self) -> dict[str, Any]:
+        epochs = [r for r in self.history if r["kind"] == "epoch"]
+        last = dict(epochs[-1]) if epochs else {}
+        last.pop("kind", None)
+        last["steps_done"] = self.step
+        last["images_per_sec"] = self.images_per_sec()
+        return last
+
+    def write_pictures(self) -> list[str]:
+        """The task's figures; returns the file names written."""
+        written: list[str] = []
+        logs = [r for r in self.history if r["kind"] == "log"]
+        epochs = [r for r in self.history if r["kind"] == "epoch"]
+        if isinstance(self.stepper, AdversarialStep):
+            if self.frames:
+                pictures.save_image(self.frames[-1], self.out / "samples.png")
+                pictures.save_gif(self.frames, self.out / "progress.gif")
+                written += ["samples.png", "progress.gif"]
+            real = pictures_real(self.bundle, GRID_SIZE)
+            fake = self.stepper.generate(self.fixed_noise)
+            pictures.real_vs_fake(real, fake, self.out / "real_vs_fake.png")
+            series = {"G": [r.get("Loss_G", float("nan")) for r in logs],
+                      "D": [r.get("Loss_D", float("nan")) for r in logs]}
+            pictures.loss_curves([r["step"] for r in logs], series, self.out / "losses.png")
+            written += ["real_vs_fake.png", "losses.png"]
+        elif self.task == "classification" and epochs and "test_accuracy" in epochs[-1]:
+            pictures.classifier_curves([r["epoch"] for r in epochs], [r["train_loss"] for r in epochs],
+                                       [r["test_loss"] for r in epochs],
+                                       [r["test_accuracy"] for r in epochs], self.out / "curves.png")
+            pictures.confusion_matrix(self._extras["_confusion"], self.bundle.class_names,
+                                      self.out / "confusion_matrix.png")
+            written += ["curves.png", "confusion_matrix.png"]
+        elif self.task == "regression" and epochs and "test_mse" in epochs[-1]:
+            f = self._extras["_forecast"]
+            pictures.forecast(f["x"], f["y"], f["pred"], self.out / "forecast.png")
+            pictures.loss_curves([r["epoch"] for r in epochs],
+                                 {"train MSE": [r["train_loss"] for r in epochs],
+                                  "test MSE": [r["test_mse"] for r in epochs],
+                                  "naive last-value MSE": [r["naive_mse"] for r in epochs]},
+                                 self.out / "curves.png", title="Mean squared error", xlabel="epoch")
+            written += ["forecast.png", "curves.png"]
+        return written
+
+
+def pictures_real(bundle: DataBundle, n: int) -> torch.Tensor:
+    from ..data import to_float
+
+    return to_float(bundle.train.x[:n])

@@ -1,0 +1,216 @@
+"""Everything a run is configured with, validated before anything is loaded or written.
+
+The CLI and ``ganzoo.train`` both build a :class:`TrainOptions` and call :func:`resolve_options`,
+so the two reject the same mistakes with the same one-line messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import config as _config
+from .. import registry
+from ..errors import ConfigError, UnknownName
+from ..specs import LossSpec, ModelSpec
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+_PREFIXES = ("model", "data", "loss")
+
+#: Seed defaults used where a model's recipe leaves a field out.
+_FALLBACK = {"batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "epochs": 5, "optimizer": "adam"}
+
+
+@dataclass
+class TrainOptions:
+    """The knobs of ``ganzoo train``; ``None`` means "the model's recipe"."""
+
+    model: str
+    dataset: str | None = None
+    data_root: str | Path | None = None
+    epochs: int | None = None
+    max_steps: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    betas: tuple[float, float] | str | None = None
+    loss: str | None = None
+    seed: int = 0
+    device: str = "auto"
+    workers: int = 0
+    out: str | Path | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    log_every: int | None = None
+
+
+@dataclass
+class ResolvedOptions:
+    """Validated options with every default filled in from the model's recipe."""
+
+    model_spec: ModelSpec
+    loss_spec: LossSpec
+    dataset: str
+    data_root: Path | None
+    epochs: int
+    max_steps: int | None
+    batch_size: int
+    lr: float
+    betas: tuple[float, float]
+    optimizer: str
+    seed: int
+    device: str
+    workers: int
+    out: Path | None
+    log_every: int
+    #: User-set values per owner, typed; the model's still lack the data-derived ones.
+    model_settings: dict[str, Any]
+    data_settings: dict[str, Any]
+    loss_settings: dict[str, Any]
+    raw_settings: dict[str, str]
+
+    def command(self) -> str:
+        """The ``ganzoo train`` command line that reproduces this run."""
+        args = ["ganzoo", "train", self.model_spec.name, self.dataset]
+        if self.data_root is not None:
+            args += ["--data-root", str(self.data_root)]
+        args += ["--epochs", str(self.epochs)]
+        if self.max_steps is not None:
+            args += ["--max-steps", str(self.max_steps)]
+        args += ["--batch-size", str(self.batch_size), "--lr", repr(self.lr),
+                 "--betas", f"{self.betas[0]!r},{self.betas[1]!r}",
+                 "--loss", self.loss_spec.name, "--seed", str(self.seed), "--device", self.device]
+        for key, value in self.raw_settings.items():
+            args += ["--set", f"{key}={value}"]
+        return shlex.join(args)
+
+
+def _int(name: str, value: Any, minimum: int, hint: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r} ({hint})")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r} ({hint})") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {number} ({hint})")
+    return number
+
+
+def _float(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ConfigError(f"{name} must be a finite number, got {value!r}")
+    return number
+
+
+def parse_betas(value: Any) -> tuple[float, float]:
+    """``"0.5,0.999"`` or a pair -> a validated pair in [0, 1)."""
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    if len(parts) != 2:
+        raise ConfigError(f"--betas expects two numbers B1,B2 in [0, 1), got {value!r} (example: 0.5,0.999)")
+    b1, b2 = (_float("--betas", p) for p in parts)
+    for b in (b1, b2):
+        if not 0.0 <= b < 1.0:
+            raise ConfigError(f"--betas must both be in [0, 1), got {b1},{b2} (example: 0.5,0.999)")
+    return (b1, b2)
+
+
+def split_settings(raw: Mapping[str, Any], model: ModelSpec, dataset_params: Mapping[str, Any],
+                   loss: LossSpec) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Route each ``--set`` key to the model, the dataset or the loss (in that order).
+
+    A key known to several may be prefixed ``model.``, ``data.`` or ``loss.``; a key known to
+    none raises with the close matches from all three.
+    """
+    tables = {"model": (model.name, model.params), "data": ("dataset", dataset_params),
+              "loss": (loss.name, loss.params)}
+    routed: dict[str, dict[str, Any]] = {k: {} for k in _PREFIXES}
+    for key, value in raw.items():
+        prefix, dot, rest = key.partition(".")
+        if dot and prefix in tables:
+            owner_name, params = tables[prefix]
+            if rest not in params:
+                raise UnknownName("setting", rest, params, hint=f"ganzoo info {owner_name}",
+                                  where=f"{prefix} '{owner_name}'")
+            routed[prefix][rest] = value
+            continue
+        for prefix in _PREFIXES:
+            if key in tables[prefix][1]:
+                routed[prefix][key] = value
+                break
+        else:
+            every = [k for _, params in tables.values() for k in params]
+            err = UnknownName("setting", key, every, hint=f"ganzoo info {model.name}",
+                              where=f"model '{model.name}', its dataset or loss '{loss.name}'")
+            raise err
+    return routed["model"], routed["data"], routed["loss"]
+
+
+def resolve_options(opts: TrainOptions, registered: bool = True) -> ResolvedOptions:
+    """Validate every knob and fill the recipe defaults; raises before anything is written.
+
+    ``registered=False`` is for an in-memory DataBundle: its name needs no registry entry.
+    """
+    spec = registry.get_model(opts.model)
+    recipe = {**_FALLBACK, **spec.recipe}
+    dataset = opts.dataset or spec.default_dataset
+    data_spec = registry.get_dataset(dataset) if registered else None
+    per_data = dict(recipe.get("datasets", {}).get(dataset, {}))
+
+    loss_name = opts.loss or spec.default_loss
+    loss_spec = registry.get_loss(loss_name)
+    if spec.task not in loss_spec.tasks:
+        fits = [s.name for s in registry.find("*", "loss") if spec.task in s.tasks]
+        raise ConfigError(
+            f"loss '{loss_name}' trains {'/'.join(loss_spec.tasks)} models, but model '{spec.name}' "
+            f"is a {spec.task} model; use --loss {' or '.join(fits) or '(none installed)'}"
+        )
+
+    epochs = _int("--epochs", opts.epochs if opts.epochs is not None
+                  else per_data.get("epochs", recipe["epochs"]), 1, "try --epochs 1")
+    max_steps = None if opts.max_steps is None else _int("--max-steps", opts.max_steps, 1,
+                                                          "omit it to train whole epochs")
+    batch_size = _int("--batch-size", opts.batch_size if opts.batch_size is not None
+                      else per_data.get("batch_size", recipe["batch_size"]), 1, "try --batch-size 64")
+    lr = _float("--lr", opts.lr if opts.lr is not None else per_data.get("lr", recipe["lr"]))
+    if lr <= 0:
+        raise ConfigError(f"--lr must be > 0, got {lr} (the recipe uses {recipe['lr']})")
+    betas = parse_betas(opts.betas if opts.betas is not None else per_data.get("betas", recipe["betas"]))
+    seed = _int("--seed", opts.seed, 0, "any non-negative integer")
+    workers = _int("--workers", opts.workers, 0, "0 decodes in the main process")
+    log_every = _int("log_every", opts.log_every, 1, "try 50") if opts.log_every is not None else 50
+    if opts.device not in DEVICES:
+        matches = difflib.get_close_matches(str(opts.device), DEVICES, n=1)
+        hint = f" — did you mean '{matches[0]}'?" if matches else ""
+        raise ConfigError(f"--device must be one of {', '.join(DEVICES)}, got {opts.device!r}{hint}")
+
+    raw = {str(k): v for k, v in (opts.settings or {}).items()}
+    data_params = data_spec.params if data_spec is not None else {}
+    model_raw, data_raw, loss_raw = split_settings(raw, spec, data_params, loss_spec)
+    model_set = {k: _config.coerce(f"model '{spec.name}'", k, spec.params[k], v)
+                 for k, v in model_raw.items()}
+    data_set = {k: _config.coerce(f"dataset '{dataset}'", k, data_params[k], v)
+                for k, v in data_raw.items()}
+    loss_set = _config.resolve("loss", loss_spec.name, loss_spec.params, loss_raw)
+    # Dataset-specific model defaults from the recipe (dcgan on digits: 1x32x32), unless set.
+    for key, value in per_data.get("hparams", {}).items():
+        model_set.setdefault(key, value)
+
+    out = Path(opts.out).expanduser() if opts.out is not None else None
+    if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"--out {out} already exists and is not empty; pick a new folder "
+                          f"(runs are never overwritten)")
+    root = Path(opts.data_root).expanduser() if opts.data_root is not None else None
+    return ResolvedOptions(
+        model_spec=spec, loss_spec=loss_spec, dataset=dataset, data_root=root, epochs=epochs,
+        max_steps=max_steps, batch_size=batch_size, lr=lr, betas=betas,
+        optimizer=str(recipe.get("optimizer", "adam")), seed=seed, device=opts.device,
+        workers=workers, out=out, log_every=log_every, model_settings=model_set,
+        data_settings=data_set, loss_settings=loss_set, raw_settings={k: str(v) for k, v in raw.items()},
+    )

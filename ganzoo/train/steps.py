@@ -1,0 +1,196 @@
+"""One training step per task. The loop knows nothing about GANs or classifiers.
+
+A step owns its optimizers and its metric accumulators. Metrics are summed as detached tensors
+on the device and only turned into floats in :meth:`Step.flush`, which the loop calls every
+``log_every`` steps, so there is no host synchronisation per step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ..data import Split, to_float
+
+
+def make_optimizer(params: Any, name: str, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=betas[0])
+    return torch.optim.Adam(params, lr=lr, betas=betas)
+
+
+class Step:
+    """Base class: optimizers, metric accumulators, and the epoch-end evaluation hook."""
+
+    #: Name of the figure the progress line leads with (the seed's line for GANs).
+    optimizers: dict[str, torch.optim.Optimizer]
+
+    def __init__(self, model: Any, loss: Any, device: torch.device, lr: float,
+                 betas: tuple[float, float], optimizer: str = "adam") -> None:
+        self.model, self.loss, self.device = model, loss, device
+        self._sums: dict[str, torch.Tensor] = {}
+        self._counts: dict[str, int] = {}
+        self.optimizers = {role: make_optimizer(net.parameters(), optimizer, lr, betas)
+                           for role, net in self.trained_networks().items()}
+
+    def trained_networks(self) -> dict[str, torch.nn.Module]:
+        return self.model.networks()
+
+    def _add(self, name: str, value: torch.Tensor) -> None:
+        value = value.detach().float()
+        if name in self._sums:
+            self._sums[name] += value
+            self._counts[name] += 1
+        else:
+            self._sums[name] = value.clone()
+            self._counts[name] = 1
+
+    def flush(self) -> dict[str, float]:
+        """Means since the last flush: the one host sync of a logging interval."""
+        if not self._sums:
+            return {}
+        names = list(self._sums)
+        values = torch.stack([self._sums[n] for n in names]).tolist()
+        out = {n: v / self._counts[n] for n, v in zip(names, values)}
+        self._sums, self._counts = {}, {}
+        return out
+
+    def train_batch(self, x: torch.Tensor, y: torch.Tensor | None) -> None:
+        raise NotImplementedError
+
+    def evaluate(self, test: Split | None, batch_size: int) -> dict[str, Any]:
+        """Per-epoch figures on held-out data (none by default)."""
+        return {}
+
+    def log_line(self, epoch: str, step: str, m: dict[str, float]) -> str:
+        body = " ".join(f"{k}: {v:.4f}" for k, v in m.items())
+        return f"[{epoch}][{step}] {body}"
+
+
+class AdversarialStep(Step):
+    """The DCGAN tutorial's step: D on real (label 1) and on fake.detach() (label 0), then G.
+
+    The loss plugin decides the formulas; with ``n_critic > 1`` G is updated every
+    ``n_critic``-th batch (PyTorch-GAN's WGAN-GP schedule).
+    """
+
+    def __init__(self, *args: Any, noise: torch.Generator, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.noise = noise
+        self.calls = 0
+
+    def train_batch(self, x: torch.Tensor, y: torch.Tensor | None) -> None:
+        G, D, loss = self.model.generator, self.model.discriminator, self.loss
+        opt_d, opt_g = self.optimizers["discriminator"], self.optimizers["generator"]
+        real = to_float(x, self.device)
+        n = real.size(0)
+
+        opt_d.zero_grad(set_to_none=True)
+        out_real = D(real)
+        err_real = loss.d_loss_real(out_real)
+        err_real.backward()
+        z = self.model.sample_latent(n, generator=self.noise, device=self.device)
+        fake = G(z)
+        out_fake = D(fake.detach())
+        err_fake = loss.d_loss_fake(out_fake)
+        err_fake.backward()
+        err_d = err_real + err_fake
+        penalty = loss.penalty(D, real, fake)
+        if penalty is not None:
+            penalty.backward()
+            err_d = err_d + penalty
+        opt_d.step()
+        self._add("Loss_D", err_d)
+        self._add("D(x)", loss.score(out_real))
+        self._add("D(G(z))_before", loss.score(out_fake))
+
+        self.calls += 1
+        if (self.calls - 1) % loss.n_critic == 0:
+            opt_g.zero_grad(set_to_none=True)
+            out = D(fake)
+            err_g = loss.g_loss(out)
+            err_g.backward()
+            opt_g.step()
+            self._add("Loss_G", err_g)
+            self._add("D(G(z))_after", loss.score(out))
+
+    def log_line(self, epoch: str, step: str, m: dict[str, float]) -> str:
+        def f(k: str) -> str:
+            return f"{m[k]:.4f}" if k in m else "-"
+
+        return (f"[{epoch}][{step}] Loss_D: {f('Loss_D')} Loss_G: {f('Loss_G')} D(x): {f('D(x)')} "
+                f"D(G(z)): {f('D(G(z))_before')} / {f('D(G(z))_after')}")
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """Samples for the pictures, in eval mode (running BatchNorm statistics), as a loader sees them."""
+        G = self.model.generator
+        was = G.training
+        G.eval()
+        try:
+            return G(z).float().cpu()
+        finally:
+            G.train(was)
+
+
+class SupervisedStep(Step):
+    """Classifier and regressor: forward, loss against targets, one optimizer."""
+
+    def train_batch(self, x: torch.Tensor, y: torch.Tensor | None) -> None:
+        assert y is not None  # check_data guarantees targets for supervised tasks
+        opt = self.optimizers["model"]
+        xb = to_float(x, self.device)
+        target = y.to(self.device, non_blocking=True)
+        opt.zero_grad(set_to_none=True)
+        err = self.loss(self.model(xb), target)
+        err.backward()
+        opt.step()
+        self._add("train_loss", err)
+
+    @torch.no_grad()
+    def predict(self, split: Split, batch_size: int) -> torch.Tensor:
+        """Predictions for a whole split, keeping the tail batch."""
+        self.model.eval()
+        try:
+            outs = [self.model(to_float(split.x[i:i + batch_size], self.device)).float().cpu()
+                    for i in range(0, len(split), batch_size)]
+        finally:
+            self.model.train()
+        return torch.cat(outs)
+
+
+class ClassificationStep(SupervisedStep):
+    """The FashionMNIST seed's train/test loops: train loss, test loss and accuracy per epoch."""
+
+    def evaluate(self, test: Split | None, batch_size: int) -> dict[str, Any]:
+        if test is None or test.y is None or len(test) == 0:
+            return {}
+        logits = self.predict(test, batch_size)
+        y = test.y.cpu()
+        pred = logits.argmax(1)
+        k = int(logits.size(1))
+        confusion = torch.bincount(y * k + pred, minlength=k * k).view(k, k)
+        return {"test_loss": float(self.loss(logits, y)),
+                "test_accuracy": float((pred == y).float().mean()),
+                "_confusion": confusion.tolist()}
+
+
+class RegressionStep(SupervisedStep):
+    """The LSTM seed: train/test MSE, plus the naive last-value forecast's MSE to beat."""
+
+    def evaluate(self, test: Split | None, batch_size: int) -> dict[str, Any]:
+        if test is None or test.y is None or len(test) == 0:
+            return {}
+        pred = self.predict(test, batch_size)
+        x, y = test.x.float().cpu(), test.y.float().cpu()
+        return {"test_mse": float(torch.mean((pred - y) ** 2)),
+                "naive_mse": float(torch.mean((x - y) ** 2)),
+                "_forecast": {"x": x[0].tolist(), "y": y[0].tolist(), "pred": pred[0].tolist()}}
+
+
+STEPS: dict[str, type[Step]] = {
+    "adversarial": AdversarialStep,
+    "classification": ClassificationStep,
+    "regression": RegressionStep,
+}
