@@ -75,6 +75,19 @@ class GenerativeModel(ZooModel):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.generator(z)
 
+    def sample(self, n: int, seed: int | None = None, truncation: float | None = None) -> torch.Tensor:
+        """``n`` images, float (n, C, H, W) in [0, 1] on the CPU; see :func:`ganzoo.sample.sample`."""
+        from . import sample
+
+        return sample.sample(self, n, seed=seed, truncation=truncation)
+
+    def interpolate(self, n_steps: int = 8, seed: int | None = None,
+                    start: torch.Tensor | None = None, end: torch.Tensor | None = None) -> torch.Tensor:
+        """Images along the slerp path between two latents; see :func:`ganzoo.sample.interpolate`."""
+        from . import sample
+
+        return sample.interpolate(self, n_steps, seed=seed, start=start, end=end)
+
 
 class ClassifierModel(ZooModel):
     """An image classifier: (N, C, H, W) in [-1, 1] -> (N, num_classes) logits."""
@@ -92,6 +105,18 @@ class ClassifierModel(ZooModel):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
 
+    def predict(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Class indices and probabilities for images in [0, 1]; see :func:`ganzoo.sample.predict`."""
+        from . import sample
+
+        return sample.predict(self, x)
+
+    @property
+    def class_names(self) -> list[str]:
+        from . import sample
+
+        return sample.class_names(self)
+
 
 class RegressorModel(ZooModel):
     """A sequence regressor: (N, L) -> (N, L), one prediction (the next value) per step."""
@@ -107,6 +132,12 @@ class RegressorModel(ZooModel):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+    def forecast(self, series: torch.Tensor, steps: int) -> torch.Tensor:
+        """The next ``steps`` values of ``series``; see :func:`ganzoo.sample.forecast`."""
+        from . import sample
+
+        return sample.forecast(self, series, steps)
 
 
 def dcgan_init(module: nn.Module) -> None:

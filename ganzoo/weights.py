@@ -1,19 +1,26 @@
-"""The weights folder format: ``model.safetensors`` + ``config.json`` (+ ``discriminator.safetensors``).
+"""The weights folder format: ``model.safetensors`` + ``config.json`` (+ ``discriminator.safetensors``,
+``README.md``).
 
 A trainer's result folder is a weights folder. ``config.json`` names the registered model and
 every hyperparameter, so :func:`load_folder` rebuilds the architecture from the registry and
-loads the tensors strictly; nothing is ever unpickled.
+loads the tensors strictly; nothing is ever unpickled (only :func:`convert` reads a ``.pth``, and
+with ``weights_only=True``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import WeightsError
+from .errors import ConfigError, GanzooError, UnknownName, WeightsError
 from .io import write_json, write_with
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 CONFIG_NAME = "config.json"
@@ -54,6 +61,9 @@ def save_folder(model: Any, folder: str | Path, config: dict[str, Any]) -> Path:
         "files": files,
     }
     write_json(folder / CONFIG_NAME, full)
+    from .card import write_card
+
+    write_card(folder, full, model)
     return folder
 
 
@@ -68,3 +78,270 @@ def read_config(folder: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("model"), str):
         raise WeightsError(f"{path}: config.json must be an object naming a registered 'model'")
     return data
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def validate_config(folder: str | Path, data: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The model spec and typed hyperparameters a ``config.json`` describes, or a clear error."""
+    from . import config as cfg
+    from . import registry
+
+    path = Path(folder) / CONFIG_NAME
+    try:
+        spec = registry.get_model(data["model"])
+    except UnknownName as exc:
+        raise WeightsError(f"{path}: {exc} — install the plugin that provides it") from None
+    hparams = data.get("hparams", {})
+    if not isinstance(hparams, dict):
+        raise WeightsError(f"{path}: 'hparams' must be an object of hyperparameters")
+    try:
+        values = cfg.resolve("model", spec.name, spec.params, hparams)
+    except (UnknownName, ConfigError) as exc:
+        raise WeightsError(f"{path}: {exc}") from None
+    return spec, values
+
+
+_PREFIXES = ("module.", "_orig_mod.")
+
+
+def strip_prefixes(state: dict[str, Any]) -> dict[str, Any]:
+    """Drop the ``module.`` (DataParallel/DDP) and ``_orig_mod.`` (torch.compile) wrappers."""
+    out = {}
+    for key, value in state.items():
+        changed = True
+        while changed:
+            changed = False
+            for prefix in _PREFIXES:
+                if key.startswith(prefix):
+                    key, changed = key[len(prefix):], True
+        out[key] = value
+    return out
+
+
+def _fmt_keys(keys: list[str]) -> str:
+    shown = ", ".join(f"'{k}'" for k in keys[:3])
+    return shown + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+
+
+def check_state(net: Any, state: dict[str, Any], where: str) -> None:
+    """Strict key and shape check with messages naming the tensor; ``load_state_dict`` after."""
+    expected = net.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    if missing:
+        raise WeightsError(f"{where}: missing tensors {_fmt_keys(missing)} — the file does not match "
+                           "the architecture in config.json (was it saved from another model or settings?)")
+    if unexpected:
+        raise WeightsError(f"{where}: unexpected tensors {_fmt_keys(unexpected)} — the file does not "
+                           "match the architecture in config.json (was it saved from another model or settings?)")
+    for key, ref in expected.items():
+        got = state[key]
+        if tuple(got.shape) != tuple(ref.shape):
+            raise WeightsError(f"{where}: shape mismatch for tensor '{key}': file has {tuple(got.shape)}, "
+                               f"the model built from config.json expects {tuple(ref.shape)} "
+                               "(check hparams in config.json)")
+
+
+def read_tensors(path: Path) -> dict[str, Any]:
+    """A safetensors file's tensors; truncated or corrupt files raise naming the file."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    if not path.is_file():
+        raise WeightsError(f"{path}: missing weights file (re-export the folder or re-download it)")
+    try:
+        return load_file(str(path), device="cpu")
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise WeightsError(f"{path}: corrupt or truncated safetensors file ({reason}); "
+                           "re-download it or re-export the folder") from None
+
+
+def load_folder(folder: str | Path, device: Any = None) -> Any:
+    """Rebuild the model a weights folder describes and load its tensors strictly, in eval mode."""
+    import torch
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise WeightsError(f"{folder}: no such weights folder (expected a folder with config.json "
+                           "and model.safetensors)")
+    data = read_config(folder)
+    spec, hparams = validate_config(folder, data)
+    try:
+        model = spec.load_builder()(**hparams)
+    except GanzooError as exc:
+        raise WeightsError(f"{folder / CONFIG_NAME}: {exc}") from None
+    networks = model.networks()
+    files = data.get("files") or {model.primary: WEIGHTS_NAME}
+    if not isinstance(files, dict):
+        raise WeightsError(f"{folder / CONFIG_NAME}: 'files' must map network names to file names")
+    for role, name in files.items():
+        if role not in networks or not isinstance(name, str) or "/" in name or name.startswith("."):
+            raise WeightsError(f"{folder / CONFIG_NAME}: 'files' names an unknown network or file "
+                               f"{role!r}: {name!r} (networks: {', '.join(networks)})")
+        path = folder / name
+        if role != model.primary and not path.is_file():
+            log.info("%s: %s not present, keeping a fresh %s", folder, name, role)
+            continue
+        state = strip_prefixes(read_tensors(path))
+        check_state(networks[role], state, str(path))
+        networks[role].load_state_dict(state, strict=True)
+    model.zoo_config = data
+    model.eval()
+    return model.to(torch.device(device) if device is not None else "cpu")
+
+
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+(@[^\s@]+)?$")
+
+
+def resolve(ref: str | os.PathLike[str]) -> Path:
+    """A local folder for ``ref``: a folder, a registered pretrained name, or a Hub repo id."""
+    from . import registry
+
+    if isinstance(ref, os.PathLike):
+        return Path(ref)
+    if not isinstance(ref, str) or not ref:
+        raise WeightsError(f"load: expected a folder, a pretrained name or a Hub repo id, got {ref!r}")
+    if ref.startswith("hf-hub:"):
+        from . import hub
+
+        return hub.download(ref[len("hf-hub:"):])
+    path = Path(ref).expanduser()
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise WeightsError(f"{ref}: is a file, not a weights folder (pass the folder that holds config.json)")
+    pretrained = registry.catalog().specs["pretrained"]
+    if ref in pretrained:
+        target = pretrained[ref].path
+        if Path(target).expanduser().is_dir():
+            return Path(target).expanduser()
+        if _REPO_ID.match(target):
+            from . import hub
+
+            return hub.download(target)
+        raise WeightsError(f"pretrained '{ref}': its folder {target} is missing (reinstall the "
+                           "package that registers it)")
+    if _REPO_ID.match(ref) and not ref.startswith((".", "~")):
+        from . import hub
+
+        return hub.download(ref)
+    if "/" in ref or os.sep in ref or ref.startswith((".", "~")):
+        raise WeightsError(f"{ref}: no such weights folder (check the path)")
+    raise UnknownName("pretrained", ref, pretrained,
+                      hint="ganzoo list --pretrained; or pass a folder or a Hub repo id user/name")
+
+
+def load(ref: str | os.PathLike[str], device: Any = None) -> Any:
+    """The model behind ``ref`` (folder, ``arch.tag``, ``user/name[@rev]``, ``hf-hub:user/name``).
+
+    Returned in eval mode on ``device`` (CPU by default), with the full ``config.json`` as
+    ``model.zoo_config`` so class names and value ranges travel with it.
+    """
+    return load_folder(resolve(ref), device=device)
+
+
+# --------------------------------------------------------------------------------------------
+# Converting the seeds' ``torch.save(model.state_dict())`` files
+
+
+def _map_state(source: dict[str, Any], target: dict[str, Any]) -> dict[str, Any] | None:
+    """Source tensors renamed to the target's keys, by name or else by position; None if no fit."""
+    if set(source) == set(target):
+        return source
+    # Drop one leading component shared by every source key (the seeds' ``main.`` / ``model.``).
+    heads = {k.split(".", 1)[0] for k in source}
+    if len(heads) == 1 and all("." in k for k in source):
+        renamed = {k.split(".", 1)[1]: v for k, v in source.items()}
+        if set(renamed) == set(target):
+            return renamed
+    # Same layers in the same order under other names (``linear_relu_stack.0`` vs ``1``).
+    if len(source) == len(target) and all(
+        tuple(s.shape) == tuple(t.shape) for s, t in zip(source.values(), target.values())
+    ):
+        return dict(zip(target, source.values()))
+    return None
+
+
+def _unwrap(obj: Any, path: Path) -> dict[str, Any]:
+    import torch
+
+    for key in ("state_dict", "model_state_dict", "model"):
+        if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+            obj = obj[key]
+            break
+    if not isinstance(obj, dict) or not obj or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items()
+    ):
+        raise WeightsError(f"{path}: not a state dict (expected the file of "
+                           "torch.save(model.state_dict()))")
+    return obj
+
+
+def read_state_dict(path: str | Path) -> dict[str, Any]:
+    """A ``.pth`` state dict read with ``weights_only=True``: tensors only, no code runs."""
+    import pickle
+
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"{path}: no such state dict file")
+    try:
+        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise WeightsError(f"{path}: cannot read as a weights-only state dict ({reason}); "
+                           "save it with torch.save(model.state_dict())") from None
+    return strip_prefixes(_unwrap(obj, path))
+
+
+def convert(state_dict: str | Path, model_name: str, out: str | Path, *,
+            hparams: dict[str, Any] | None = None, network: str | None = None,
+            discriminator: str | Path | None = None, dataset: dict[str, Any] | None = None) -> Path:
+    """Turn a seed's state dict into a weights folder; ``out`` must not hold a folder already.
+
+    ``network`` says which of the model's networks the file holds; by default the first one whose
+    layers match. A GAN's discriminator may come from a second file.
+    """
+    import hashlib
+
+    import ganzoo
+
+    out = Path(out)
+    if (out / CONFIG_NAME).exists() or (out / WEIGHTS_NAME).exists():
+        raise WeightsError(f"{out}: already holds a weights folder; choose another --out "
+                           "(nothing was overwritten)")
+    model = ganzoo.create_model(model_name, **(hparams or {}))
+    networks = model.networks()
+    if network is not None and network not in networks:
+        raise UnknownName("network", network, networks, hint=f"ganzoo summary {model_name}")
+    sources: list[tuple[Path, str | None]] = [(Path(state_dict), network)]
+    if discriminator is not None:
+        if "discriminator" not in networks:
+            raise WeightsError(f"model '{model_name}' has no discriminator; drop --discriminator")
+        sources.append((Path(discriminator), "discriminator"))
+    converted: dict[str, Any] = {}
+    for path, role in sources:
+        state = read_state_dict(path)
+        candidates = [role] if role else [r for r in networks if r not in converted]
+        for candidate in candidates:
+            target = networks[candidate].state_dict()
+            mapped = _map_state(state, target)
+            if mapped is not None:
+                networks[candidate].load_state_dict(mapped, strict=True)
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                converted[candidate] = {"file": path.name, "sha256": digest}
+                break
+        else:
+            want = ", ".join(f"{c} ({len(networks[c].state_dict())} tensors)" for c in candidates)
+            first = next(iter(state.items()))
+            raise WeightsError(
+                f"{path}: its {len(state)} tensors (first '{first[0]}' {tuple(first[1].shape)}) match "
+                f"no network of '{model_name}' with these settings: {want}; check --set "
+                f"(e.g. nz, ngf, channels, image_size) against the seed's code")
+    config = {"model": model_name, "dataset": dataset or {}, "converted_from": converted}
+    return save_folder(model, out, config)
