@@ -250,13 +250,18 @@ def load(ref: str | os.PathLike[str], device: Any = None) -> Any:
 
 def _map_state(source: dict[str, Any], target: dict[str, Any]) -> dict[str, Any] | None:
     """Source tensors renamed to the target's keys, by name or else by position; None if no fit."""
-    if set(source) == set(target):
+
+    def fits(mapped: dict[str, Any]) -> bool:
+        return set(mapped) == set(target) and all(
+            tuple(v.shape) == tuple(target[k].shape) for k, v in mapped.items())
+
+    if fits(source):
         return source
     # Drop one leading component shared by every source key (the seeds' ``main.`` / ``model.``).
     heads = {k.split(".", 1)[0] for k in source}
     if len(heads) == 1 and all("." in k for k in source):
         renamed = {k.split(".", 1)[1]: v for k, v in source.items()}
-        if set(renamed) == set(target):
+        if fits(renamed):
             return renamed
     # Same layers in the same order under other names (``linear_relu_stack.0`` vs ``1``).
     if len(source) == len(target) and all(
