@@ -47,46 +47,58 @@ def _reason(exc: BaseException) -> str:
 @contextlib.contextmanager
 def hub_errors(repo_id: str, action: str) -> Iterator[None]:
     """Turn ``huggingface_hub`` / ``httpx`` failures into one-line :class:`HubError` s."""
-    import httpx2
-    from huggingface_hub import errors as hf
-
     where = endpoint()
     try:
         yield
     except HubError:
         raise
-    except hf.OfflineModeIsEnabled:
-        raise HubError(f"{repo_id}: HF_HUB_OFFLINE=1 is set and the repo is not in the cache; "
-                       "unset HF_HUB_OFFLINE to download it once") from None
-    except hf.RevisionNotFoundError:
-        raise HubError(f"{repo_id}: revision not found on {where}; check the @revision "
-                       "(a branch, tag or commit sha)") from None
-    except hf.RepositoryNotFoundError:
-        raise HubError(f"{repo_id}: repository not found on {where} (or it is private and you are not "
-                       "logged in); check the id, HF_TOKEN or run `hf auth login`") from None
-    except hf.HfHubHTTPError as exc:
+    except Exception as exc:  # noqa: BLE001 - mapped below, or re-raised untouched
+        # Upload workers wrap the HTTP error in a RuntimeError: look down the cause chain.
+        seen: BaseException | None = exc
+        while seen is not None:
+            message = _message(seen, repo_id, action, where)
+            if message is not None:
+                raise HubError(message) from None
+            seen = seen.__cause__
+        raise
+
+
+def _message(exc: BaseException, repo_id: str, action: str, where: str) -> str | None:
+    """The one-line message for a known failure, None for anything else."""
+    import httpx2
+    from huggingface_hub import errors as hf
+
+    offline = (f"{repo_id}: HF_HUB_OFFLINE=1 is set and the repo is not in the cache; "
+               "unset HF_HUB_OFFLINE to download it once")
+    if isinstance(exc, hf.OfflineModeIsEnabled):
+        return offline
+    if isinstance(exc, hf.RevisionNotFoundError):
+        return f"{repo_id}: revision not found on {where}; check the @revision (a branch, tag or commit sha)"
+    if isinstance(exc, hf.RepositoryNotFoundError):
+        return (f"{repo_id}: repository not found on {where} (or it is private and you are not "
+                "logged in); check the id, HF_TOKEN or run `hf auth login`")
+    if isinstance(exc, hf.HfHubHTTPError):
         status = exc.response.status_code if exc.response is not None else None
         if status == 401:
-            raise HubError(f"{repo_id}: the Hub at {where} rejected the token (401 Unauthorized) while "
-                           f"trying to {action}; check HF_TOKEN or run `hf auth login`") from None
+            return (f"{repo_id}: the Hub at {where} rejected the token (401 Unauthorized) while "
+                    f"trying to {action}; check HF_TOKEN or run `hf auth login`")
         if status == 403:
-            raise HubError(f"{repo_id}: no rights to {action} (403 Forbidden at {where}); use a token "
-                           "with write access to that namespace, or push to your own user/name") from None
+            return (f"{repo_id}: no rights to {action} (403 Forbidden at {where}); use a token "
+                    "with write access to that namespace, or push to your own user/name")
         if isinstance(exc, hf.RemoteEntryNotFoundError):
-            raise HubError(f"{repo_id}: not a ganzoo repo (a file is missing: {_reason(exc)}); push a "
-                           "weights folder with `ganzoo push`") from None
-        raise HubError(f"{repo_id}: the Hub at {where} failed to {action} ({status}: "
-                       f"{_reason(exc)})") from None
-    except (httpx2.ConnectError, httpx2.TimeoutException, httpx2.NetworkError) as exc:
-        raise HubError(f"Hub unreachable at {where} while trying to {action} ({_reason(exc)}); check the "
-                       "network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the cache") from None
-    except hf.LocalEntryNotFoundError as exc:
+            return (f"{repo_id}: not a ganzoo repo (a file is missing: {_reason(exc)}); push a "
+                    "weights folder with `ganzoo push`")
+        return f"{repo_id}: the Hub at {where} failed to {action} ({status}: {_reason(exc)})"
+    if isinstance(exc, (httpx2.ConnectError, httpx2.TimeoutException, httpx2.NetworkError)):
+        return (f"Hub unreachable at {where} while trying to {action} ({_reason(exc)}); check the "
+                "network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the cache")
+    if isinstance(exc, hf.LocalEntryNotFoundError):
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, hf.OfflineModeIsEnabled):
-            raise HubError(f"{repo_id}: HF_HUB_OFFLINE=1 is set and the repo is not in the cache; "
-                           "unset HF_HUB_OFFLINE to download it once") from None
-        raise HubError(f"Hub unreachable at {where} while trying to {action}, and {repo_id} is not in "
-                       "the cache; check the network or HF_ENDPOINT") from None
+            return offline
+        return (f"Hub unreachable at {where} while trying to {action}, and {repo_id} is not in "
+                "the cache; check the network or HF_ENDPOINT")
+    return None
 
 
 def download(ref: str, token: str | None = None) -> Path:

@@ -237,8 +237,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.state.blob(oid).is_file():
                 objects.append({"oid": oid, "size": size})
                 continue
-            key = secrets.token_urlsafe(16)
-            self.state.upload_keys[oid] = key
+            key = self.state.upload_keys.setdefault(oid, secrets.token_urlsafe(16))
             objects.append({"oid": oid, "size": size, "authenticated": True, "actions": {
                 "upload": {"href": f"{self.base}/_lfs/{oid}?key={key}", "header": {}},
                 "verify": {"href": f"{self.base}/_lfs_verify/{repo_id}", "header": {}},
@@ -253,7 +252,6 @@ class Handler(BaseHTTPRequestHandler):
         if hashlib.sha256(body).hexdigest() != oid:
             raise HubError(400, "content does not match the oid")
         self.state.blob(oid).write_bytes(body)
-        del self.state.upload_keys[oid]
         self._send(200)
 
     def lfs_verify(self, repo_id: str) -> None:
