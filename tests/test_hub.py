@@ -107,6 +107,7 @@ def test_trained_run_push_load_round_trip(run_cli, hub, hub_env, tmp_path):
                        ganzoo.load(folder).sample(8, seed=0))
 
 
+@pytest.mark.slow
 def test_push_to_a_branch_and_load_at_revision(run_cli, hub, hub_env, run_dir, tmp_path):
     res = run_cli("push", str(run_dir), "alice/rev", "--revision", "dev", "--message", "first", env=hub_env)
     assert res.returncode == 0, res.stderr
@@ -138,6 +139,7 @@ def test_wrong_token_is_401_and_leaves_folder_untouched(run_cli, hub, hub_env, r
     assert "alice/x" not in hub.state.repos
 
 
+@pytest.mark.slow
 def test_no_rights_is_403(run_cli, hub, hub_env, run_dir):
     before = _checksums(run_dir)
     res = run_cli("push", str(run_dir), "bob/private-stuff", env=hub_env)
@@ -150,6 +152,7 @@ def test_no_rights_is_403(run_cli, hub, hub_env, run_dir):
     _assert_one_line(res, "403")
 
 
+@pytest.mark.slow
 def test_private_repo_needs_the_token(run_cli, hub, hub_env, run_dir, tmp_path):
     assert run_cli("push", str(run_dir), "alice/secret", "--private", env=hub_env).returncode == 0
     assert hub.state.repos["alice/secret"].private

@@ -165,6 +165,7 @@ def test_shape_mismatch_names_tensor_and_both_shapes(gan_dir: Path) -> None:
     assert "'0.weight'" in msg and "(8, 8, 4, 4)" in msg and "(9, 8, 4, 4)" in msg
 
 
+@pytest.mark.slow
 def test_cli_sample_grid_and_out_dir(run_cli, gan_dir: Path, tmp_path: Path) -> None:
     from PIL import Image
 
