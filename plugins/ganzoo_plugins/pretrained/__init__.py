@@ -22,7 +22,7 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
 #: Metrics shown by ``ganzoo info NAME`` / ``ganzoo list --json``, per task, in this order.
 HEADLINE = {
-    "adversarial": ("classifier_fid", "fid_floor", "kid", "mean_confidence", "min_class_share"),
+    "adversarial": ("fid", "fid_floor", "fid_ratio", "mean_confidence", "min_class_share"),
     "classification": ("test_accuracy",),
     "regression": ("test_mse", "naive_mse", "mse_ratio"),
 }
