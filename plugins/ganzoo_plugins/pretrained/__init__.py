@@ -55,7 +55,8 @@ def folders(root: Path = WEIGHTS_DIR) -> list[Path]:
     """The weights folders under ``root``: ``arch.tag`` directories holding a config.json."""
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and (p / "config.json").is_file())
+    return sorted(p for p in root.iterdir()  # dot-folders are half-made (a staging copy)
+                  if p.is_dir() and not p.name.startswith(".") and (p / "config.json").is_file())
 
 
 @hookimpl

@@ -1,0 +1,158 @@
+"""The pretrained zoo: ship it (``--ship``) and check that every card's command reproduces it.
+
+Shipping trains with the default recipe through the real CLI (``ganzoo train ARCH DATASET``),
+keeps only what sampling needs (the generator of a GAN: its discriminator is not shipped),
+evaluates with ``ganzoo eval``'s code and writes the numbers into ``config.json`` and the card.
+``classifier.digits`` goes first: the GANs are judged by its features.
+
+Reproducing reruns the exact command stored in each folder's ``config.json``, evaluates the new
+run the same way (same N, seed and feature extractor) and compares the headline metric; within
+10 % passes. It writes the "## Reproducing the zoo" section of docs/benchmarks.md.
+
+    python benchmarks/reproduce.py --ship classifier.digits lstm-regressor.sine dcgan.digits mlp-gan.digits
+    python benchmarks/reproduce.py                      # every shipped model
+    python benchmarks/reproduce.py dcgan.digits --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+WEIGHTS = REPO / "weights"
+DOC = REPO / "docs" / "benchmarks.md"
+SECTION = "## Reproducing the zoo"
+#: The metric each task's reproduction is judged by, and the tolerance.
+HEADLINE = {"adversarial": "fid", "classification": "test_accuracy", "regression": "test_mse"}
+TOLERANCE = 0.10
+SHIP_ORDER = ("classifier.digits", "lstm-regressor.sine", "dcgan.digits", "mlp-gan.digits")
+KEEP = ("model.safetensors",)
+
+
+def train(argv: list[str], out: Path) -> float:
+    """Run ``ganzoo train ...`` (argv without the leading ``ganzoo``) into ``out``; seconds taken."""
+    cmd = [sys.executable, "-m", "ganzoo", *argv, "--out", str(out)]
+    print("$", shlex.join(["ganzoo", *argv, "--out", str(out)]), flush=True)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    secs = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.exit(f"training failed ({proc.returncode}):\n{proc.stdout[-3000:]}")
+    print(proc.stdout.strip().splitlines()[-1], f"({secs:.0f} s)", flush=True)
+    return secs
+
+
+def ship(name: str, n: int, seed: int) -> None:
+    """Train ``name`` (``arch.dataset``) with the default recipe and install it under weights/."""
+    from ganzoo import plugins
+    from ganzoo.evaluate import evaluate, record
+    from ganzoo.io import write_json
+    from ganzoo.weights import CONFIG_NAME, read_config
+
+    arch, _, dataset = name.partition(".")
+    with tempfile.TemporaryDirectory() as tmp:
+        run = Path(tmp) / "run"
+        secs = train(["train", arch, dataset], run)
+        stage = WEIGHTS / f".{name}.staging"
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir(parents=True)
+        for file in KEEP:
+            shutil.copy2(run / file, stage / file)
+        config = read_config(run)
+        primary = next(iter(config["files"]))  # the generator of a GAN, else the model
+        config["files"] = {primary: "model.safetensors"}
+        config["train"]["wall_seconds"] = round(secs, 1)
+        write_json(stage / CONFIG_NAME, config)
+        result = evaluate(stage, n=n, seed=seed)
+        result.ref = name
+        record(stage, result, name=name)
+    target = WEIGHTS / name
+    old = WEIGHTS / f".{name}.old"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(stage, target)
+    shutil.rmtree(old, ignore_errors=True)
+    plugins.reset()  # the new folder registers on next use (the GANs' judge)
+    print("\n".join(result.lines()), flush=True)
+
+
+def reproduce(name: str) -> dict[str, Any]:
+    """Rerun the card's command; evaluate like the shipped numbers; compare the headline metric."""
+    from ganzoo import registry
+    from ganzoo.evaluate import evaluate
+    from ganzoo.weights import read_config
+
+    folder = Path(registry.get("pretrained", name).path)
+    config = read_config(folder)
+    shipped = config["evaluation"]
+    argv = shlex.split(config["train"]["command"])[1:]
+    with tempfile.TemporaryDirectory() as tmp:
+        secs = train(argv, Path(tmp) / "run")
+        judge = shipped["details"].get("judge")
+        again = evaluate(Path(tmp) / "run", n=shipped["n"] or 1000, seed=shipped["seed"], judge=judge)
+    key = HEADLINE[shipped["task"]]
+    before, after = shipped["metrics"][key], again.metrics[key]
+    rel = abs(after - before) / abs(before) if before else float("inf")
+    row = {"name": name, "metric": key, "shipped": before, "rerun": after, "rel": rel,
+           "seconds": secs, "command": config["train"]["command"], "ok": rel <= TOLERANCE}
+    print(row, flush=True)
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("names", nargs="*", help="arch.dataset names (default: every shipped model)")
+    ap.add_argument("--ship", action="store_true", help="train, evaluate and install into weights/")
+    ap.add_argument("--n", type=int, default=1000, help="GAN evaluation size (capped by the test split)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-write", action="store_true", help="leave docs/benchmarks.md alone")
+    args = ap.parse_args()
+    if args.ship:
+        for name in sorted(args.names or SHIP_ORDER, key=lambda s: SHIP_ORDER.index(s)
+                           if s in SHIP_ORDER else len(SHIP_ORDER)):
+            ship(name, args.n, args.seed)
+        return
+    import torch
+
+    import ganzoo
+
+    names = args.names or ganzoo.list_pretrained()
+    rows = [reproduce(name) for name in names]
+    table = ["| model | metric | shipped | rerun | difference | train time | |", "|---|---|---|---|---|---|---|"]
+    table += [f"| `{r['name']}` | {r['metric']} | {r['shipped']:.4g} | {r['rerun']:.4g} | "
+              f"{100 * r['rel']:.1f} % | {r['seconds']:.0f} s | {'pass' if r['ok'] else 'FAIL'} |" for r in rows]
+    body = (f"{SECTION}\n\nEach shipped model's card command rerun from scratch on a shared 2-core CPU "
+            f"and evaluated like the shipped numbers (same N, seed and feature extractor); passes within "
+            f"{100 * TOLERANCE:.0f} %. torch {torch.__version__}; `python benchmarks/reproduce.py`"
+            f" took {sum(r['seconds'] for r in rows):.0f} s of training in all.\n\n" + "\n".join(table) + "\n")
+    print(body)
+    if not args.no_write and not args.names:
+        write_section(body)
+    if not all(r["ok"] for r in rows):
+        sys.exit(1)
+
+
+def write_section(body: str) -> None:
+    """Replace only this script's section of docs/benchmarks.md (others own the rest)."""
+    from ganzoo.io import atomic_open
+
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pattern.sub(lambda _: body + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + body
+    with atomic_open(DOC, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+if __name__ == "__main__":
+    main()
