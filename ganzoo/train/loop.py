@@ -138,6 +138,7 @@ class Trainer:
             self.frames.append(frame)
             pictures.save_image(frame, self.out / f"samples_epoch_{self.epoch + 1:03d}.png")
         self._write_metrics()
+        self._last_time = time.perf_counter()  # evaluation and pictures are not training time
         self.epoch += 1
         self.position = 0
         self._epoch_order = None

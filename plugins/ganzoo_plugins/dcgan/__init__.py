@@ -28,7 +28,10 @@ def register_models(register):
             data_params={"channels": "channels", "image_size": "image_size"},
             recipe={"batch_size": 128, "lr": 2e-4, "betas": (0.5, 0.999), "epochs": 5,
                     "optimizer": "adam",
-                    # digits has no native size: train it as 1x32x32 (the quality benchmark's shape).
-                    "datasets": {"digits": {"hparams": {"image_size": 32, "channels": 1}}}},
+                    # digits has no native size: train it as 1x32x32 (the quality benchmark's
+                    # shape). Its 1,437 images give batch 128 only 11 steps an epoch, so: batch
+                    # 64, half-width networks (4x cheaper on a CPU), more epochs.
+                    "datasets": {"digits": {"batch_size": 64, "epochs": 40, "hparams": {
+                        "image_size": 32, "channels": 1, "ngf": 32, "ndf": 32}}}},
         )
     )
