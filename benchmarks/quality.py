@@ -65,11 +65,12 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=["dcgan", "mlp-gan", "classifier", "lstm-regressor"])
     ap.add_argument("--epochs", nargs="*", default=[], help="MODEL=N overrides of the recipe's epochs")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    ap.add_argument("--keep", type=Path, help="keep the run folders here (default: a temporary folder)")
     args = ap.parse_args()
     epochs = {k: int(v) for k, v in (e.split("=") for e in args.epochs)}
     rows: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
         for name in args.only:
             if name in ("dcgan", "mlp-gan"):
                 result, secs = run(name, "digits", epochs.get(name), work)
