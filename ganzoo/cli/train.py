@@ -8,7 +8,7 @@ from .options import set_option
 
 
 @click.command("train")
-@click.argument("model")
+@click.argument("model", required=False)
 @click.argument("dataset", required=False)
 @click.option("--data-root", type=click.Path(file_okay=False), help="Folder of a file-based dataset (celeba, imagefolder).")
 @click.option("--epochs", type=int, help="Passes over the training split (default: the model's recipe).")
@@ -22,11 +22,20 @@ from .options import set_option
 @click.option("--workers", type=int, default=0, show_default=True, help="Decoding workers for file-based datasets.")
 @click.option("--out", type=click.Path(file_okay=False), help="Result folder (default: runs/MODEL-DATASET-TIMESTAMP/).")
 @click.option("--log-every", type=int, help="Log a line every N steps (default 50).")
+@click.option("--checkpoint-every", type=int, metavar="N",
+              help="Also checkpoint every N steps (always: at each epoch end and on Ctrl-C).")
+@click.option("--keep-checkpoints", type=int, default=3, show_default=True, metavar="K",
+              help="Keep the newest K checkpoints in RUN_DIR/checkpoints/.")
+@click.option("--on-nan", type=click.Choice(["stop", "skip"]), default="stop", show_default=True,
+              help="A non-finite loss: stop (exit 3) or roll back to the last checkpoint and go on.")
+@click.option("--resume", "resume", type=click.Path(file_okay=False), metavar="RUN_DIR",
+              help="Continue RUN_DIR from its latest checkpoint with its saved settings.")
 @set_option
 def train_cmd(model: str, dataset: str | None, data_root: str | None, epochs: int | None,
               max_steps: int | None, batch_size: int | None, lr: float | None, betas: str | None,
               loss: str | None, seed: int, device: str, workers: int, out: str | None,
-              log_every: int | None, settings: tuple[str, ...]) -> None:
+              log_every: int | None, settings: tuple[str, ...], checkpoint_every: int | None = None,
+              keep_checkpoints: int = 3, on_nan: str = "stop", resume: str | None = None) -> None:
     """Train MODEL on DATASET (default: the model's default dataset) and save a result folder.
 
     \b
@@ -35,20 +44,49 @@ def train_cmd(model: str, dataset: str | None, data_root: str | None, epochs: in
     ganzoo train classifier digits
     ganzoo train lstm-regressor sine
     ganzoo train dcgan celeba --data-root ~/data/celeba
+    ganzoo train --resume runs/mlp-gan-digits-20250101-120000 --epochs 20
     """
     from ..config import parse_set
     from ..train import TrainOptions, run
     from ..train.options import resolve_options
 
+    if resume is not None:
+        result = _resume(resume, model, dataset, locals())
+        click.echo(f"saved {result.out} (resumed)")
+        return
+    if model is None:
+        raise click.UsageError("Missing argument 'MODEL' (or pass --resume RUN_DIR).")
     opts = resolve_options(TrainOptions(
         model=model, dataset=dataset, data_root=data_root, epochs=epochs, max_steps=max_steps,
         batch_size=batch_size, lr=lr, betas=betas, loss=loss, seed=seed, device=device,
         workers=workers, out=out, settings=parse_set(settings), log_every=log_every,
+        checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints, on_nan=on_nan,
     ))
     result = run(opts)
     shown = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items()
                       if isinstance(v, float) and k != "epoch")
     click.echo(f"saved {result.out} ({shown})")
+
+
+def _resume(run_dir: str, model: str | None, dataset: str | None, given: dict):  # noqa: ANN202
+    """``--resume``: only knobs that do not change the run's meaning may be given with it."""
+    from ..errors import ConfigError
+    from ..train import run
+    from ..train.checkpoint import RESUME_OVERRIDES, resume_options
+
+    ctx = click.get_current_context()
+    fixed = [name for name in ("data_root", "batch_size", "lr", "betas", "loss", "seed", "out",
+                               "settings", "dataset")
+             if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)]
+    if fixed:
+        flag = "DATASET" if fixed[0] == "dataset" else "--" + fixed[0].replace("_", "-").replace(
+            "settings", "set")
+        raise ConfigError(f"--resume {run_dir}: {flag} cannot change on resume (the run's saved "
+                          f"settings are used); drop it, or start a new run")
+    overrides = {k: given[k] for k in RESUME_OVERRIDES
+                 if ctx.get_parameter_source(k) not in (None, click.core.ParameterSource.DEFAULT)}
+    opts, *where = resume_options(run_dir, model, overrides)
+    return run(opts, resume=tuple(where))
 
 
 COMMANDS = [train_cmd]

@@ -39,13 +39,26 @@ def train(model: str, dataset: str | DataBundle | None = None, *, data_root: str
           loss: str | None = None, seed: int = 0, device: str = "auto", workers: int = 0,
           out: str | Path | None = None, settings: dict[str, Any] | None = None,
           log_every: int | None = None, progress: bool | None = None,
-          runs_dir: str | Path = "runs") -> TrainResult:
+          runs_dir: str | Path = "runs", checkpoint_every: int | None = None,
+          keep_checkpoints: int = 3, on_nan: str = "stop",
+          resume: str | Path | None = None) -> TrainResult:
     """Train registered model ``model`` on ``dataset`` (a registered name or a DataBundle).
+
+    ``resume=RUN_DIR`` continues that run from its latest checkpoint with its saved settings
+    (``model`` must match it; ``epochs``/``max_steps`` may extend it).
 
     ``None`` knobs take the model's recipe (the seed's batch size, lr, betas, epochs).
     ``settings`` are ``--set`` values for the model, the dataset or the loss. Raises the same
     :class:`~ganzoo.errors.GanzooError` subclasses the CLI prints.
     """
+    if resume is not None:
+        from .checkpoint import resume_options
+
+        overrides = {"epochs": epochs, "max_steps": max_steps, "log_every": log_every,
+                     "checkpoint_every": checkpoint_every,
+                     "device": None if device == "auto" else device}
+        opts, *where = resume_options(resume, model, overrides)
+        return run(opts, progress=progress, resume=tuple(where))
     bundle = None
     if dataset is not None and not isinstance(dataset, str):
         bundle, dataset = dataset, dataset.name
@@ -53,13 +66,18 @@ def train(model: str, dataset: str | DataBundle | None = None, *, data_root: str
         model=model, dataset=dataset, data_root=data_root, epochs=epochs, max_steps=max_steps,
         batch_size=batch_size, lr=lr, betas=betas, loss=loss, seed=seed, device=device,
         workers=workers, out=out, settings=dict(settings or {}), log_every=log_every,
+        checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints, on_nan=on_nan,
     ), registered=bundle is None)
     return run(opts, bundle=bundle, progress=progress, runs_dir=runs_dir)
 
 
 def run(opts: ResolvedOptions, bundle: DataBundle | None = None, progress: bool | None = None,
-        runs_dir: str | Path = "runs") -> TrainResult:
-    """Train with already-validated options (the CLI and :func:`train` both end here)."""
+        runs_dir: str | Path = "runs", resume: tuple[Any, ...] | None = None) -> TrainResult:
+    """Train with already-validated options (the CLI and :func:`train` both end here).
+
+    ``resume`` is ``(checkpoint folder, state, tensors)`` from
+    :func:`~ganzoo.train.checkpoint.resume_options`; the run continues in ``opts.out``.
+    """
     import torch
 
     from .. import __version__
@@ -77,11 +95,26 @@ def run(opts: ResolvedOptions, bundle: DataBundle | None = None, progress: bool 
     model = setup.build_model(opts, hparams)
     loss = setup.build_loss(opts)
 
-    out = new_run_dir(opts.model_spec.name, opts.dataset, opts.out, runs_dir)
+    if resume is None:
+        out = new_run_dir(opts.model_spec.name, opts.dataset, opts.out, runs_dir)
+    else:
+        out = opts.out
     trainer = Trainer(model, loss, bundle, out, device=device, epochs=opts.epochs,
                       max_steps=opts.max_steps, batch_size=opts.batch_size, lr=opts.lr,
                       betas=opts.betas, optimizer=opts.optimizer, seed=opts.seed,
-                      log_every=opts.log_every, progress=progress)
+                      log_every=opts.log_every, progress=progress,
+                      checkpoint_every=opts.checkpoint_every,
+                      keep_checkpoints=opts.keep_checkpoints, on_nan=opts.on_nan)
+    from .checkpoint import saved_options
+
+    trainer.run_options = saved_options(opts)
+    if resume is not None:
+        trainer.restore_checkpoint(*resume)
+        if trainer.step >= trainer.total_steps:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"--resume {out}: the run already finished at step {trainer.step}; "
+                              f"pass a larger --max-steps or --epochs to train further")
     metrics = trainer.run()
     files = trainer.write_pictures()
 

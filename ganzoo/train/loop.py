@@ -19,7 +19,10 @@ from .. import pictures
 from ..data import DataBundle
 from ..errors import TrainingError
 from ..io import atomic_open
+from . import checkpoint
+from .guard import CollapseWatch, non_finite, tensors_finite
 from .progress import Progress
+from .signals import Interrupted, StopRequest, stop_on_signals
 from .steps import STEPS, AdversarialStep, Step
 
 METRICS_NAME = "metrics.jsonl"
@@ -30,8 +33,16 @@ class Trainer:
     def __init__(self, model: Any, loss: Any, bundle: DataBundle, out: Path, *, device: torch.device,
                  epochs: int, max_steps: int | None, batch_size: int, lr: float,
                  betas: tuple[float, float], optimizer: str, seed: int, log_every: int,
-                 progress: bool | None = None) -> None:
+                 progress: bool | None = None, checkpoint_every: int | None = None,
+                 keep_checkpoints: int | None = 3, on_nan: str = "stop") -> None:
         self.model, self.bundle, self.out, self.device = model, bundle, out, device
+        # Reliability: checkpoints, signals, the divergence guard (see checkpoint.py, guard.py).
+        self.checkpoint_every, self.keep_checkpoints, self.on_nan = checkpoint_every, keep_checkpoints, on_nan
+        self.run_options: dict[str, Any] = {}  # the TrainOptions a resume re-resolves
+        self.last_checkpoint: Path | None = None
+        self.stop_request = StopRequest()
+        self.collapse = CollapseWatch()
+        self._good_step = 0  # last step whose losses were checked finite
         self.epochs, self.max_steps, self.batch_size = epochs, max_steps, batch_size
         self.log_every, self.progress_enabled = log_every, progress
         self.task = model.task
@@ -67,8 +78,13 @@ class Trainer:
 
     # -- loop ------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
+        with stop_on_signals() as self.stop_request:
+            return self._run()
+
+    def _run(self) -> dict[str, Any]:
         train = self.bundle.train
         with Progress(self.total_steps, enabled=self.progress_enabled) as bar:
+            bar.advance(self.step, self.epoch + 1, self.epochs)
             self._last_time = time.perf_counter()
             while self.epoch < self.epochs and not self._done():
                 if self._epoch_order is None:
@@ -81,10 +97,20 @@ class Trainer:
                     self.step += 1
                     self.position += 1
                     bar.advance(self.step, self.epoch + 1, self.epochs)
+                    if self.stop_request.signum is not None:
+                        self._interrupted()
                     if self.step % self.log_every == 0 or self.position == self.steps_per_epoch \
                             or self._done():
                         self._log(bar)
-                self._end_epoch(bar)
+                    if self.checkpoint_every and self.step % self.checkpoint_every == 0 \
+                            and self.position < self.steps_per_epoch:
+                        self.save_checkpoint()
+                if self.position < self.steps_per_epoch:  # stopped mid-epoch: resume continues it
+                    self.save_checkpoint()
+                    self._end_epoch(bar)
+                else:
+                    self._end_epoch(bar)
+                    self.save_checkpoint()
         return self.final_metrics()
 
     def _done(self) -> bool:
@@ -92,10 +118,14 @@ class Trainer:
 
     def _log(self, bar: Progress) -> None:
         metrics = self.stepper.flush()
-        for key, value in metrics.items():
-            if not math.isfinite(value):
-                raise TrainingError(f"training diverged at step {self.step}: {key} is {value} "
-                                    f"(try a lower --lr, or --seed N)")
+        bad = non_finite(metrics)
+        if bad is not None:
+            self._diverged(*bad)
+            return
+        self._good_step = self.step
+        warning = self.collapse.update(self.step, metrics)
+        if warning:
+            bar.log(warning)
         now = time.perf_counter()
         steps = self.step - self._last_step
         rate = None
@@ -142,6 +172,69 @@ class Trainer:
         self.epoch += 1
         self.position = 0
         self._epoch_order = None
+
+    # -- reliability -----------------------------------------------------------------------
+    def save_checkpoint(self) -> Path | None:
+        """Checkpoint the whole loop state, but only if it is finite (never save a diverged run)."""
+        if self.last_checkpoint is not None and self.last_checkpoint.name == f"step-{self.step:06d}":
+            return self.last_checkpoint
+        sums = list(getattr(self.stepper, "_sums", {}).values())
+        params = [p for net in self.model.networks().values() for p in net.parameters()]
+        if not tensors_finite(sums + params):
+            metrics = self.stepper.flush()
+            name, value = non_finite(metrics) or ("a weight", float("nan"))
+            self._diverged(name, value)  # raises, or rolled back to the last checkpoint
+        state, tensors = checkpoint.capture(self)
+        state["options"] = self.run_options
+        self.last_checkpoint = checkpoint.save(self.out, self.step, state, tensors,
+                                               keep=self.keep_checkpoints)
+        return self.last_checkpoint
+
+    def restore_checkpoint(self, path: Path, state: dict[str, Any], tensors: dict[str, Any]) -> None:
+        """Continue from a checkpoint (``ganzoo train --resume``), pictures of past epochs included."""
+        checkpoint.restore(self, state, tensors, path)
+        self.last_checkpoint = path
+        self._good_step = self.step
+        if isinstance(self.stepper, AdversarialStep):
+            from PIL import Image
+
+            for n in range(1, self.epoch + 1):
+                frame = self.out / f"samples_epoch_{n:03d}.png"
+                if frame.is_file():
+                    with Image.open(frame) as im:
+                        self.frames.append(im.convert("RGB"))
+
+    def _resume_hint(self) -> str:
+        return f"ganzoo train --resume {__import__('shlex').quote(str(self.out))}"
+
+    def _interrupted(self) -> None:
+        saved = self.save_checkpoint()
+        where = f"checkpoint {saved}" if saved is not None else "no checkpoint"
+        raise Interrupted(f"interrupted by {self.stop_request.name} at step {self.step} "
+                          f"(epoch {self.epoch + 1}, batch {self.position}); {where}; "
+                          f"continue with: {self._resume_hint()}", self.stop_request.signum or 2)
+
+    def _diverged(self, name: str, value: float) -> None:
+        """A non-finite loss: stop with exit 3, or (``--on-nan skip``) go back to the last checkpoint."""
+        span = f"step {self.step}" if self.step - self._good_step <= 1 else \
+            f"between steps {self._good_step + 1} and {self.step}"
+        if self.on_nan == "skip" and self.last_checkpoint is not None:
+            state, tensors = checkpoint.load(self.last_checkpoint)
+            keep = (self.step, self.epoch, self.position, self._epoch_order, self.history,
+                    self.perm_generator.get_state())
+            checkpoint.restore(self, state, tensors, self.last_checkpoint)
+            (self.step, self.epoch, self.position, self._epoch_order, self.history, perm) = keep
+            self.perm_generator.set_state(perm)
+            self.stepper.flush()
+            self._good_step = self.step
+            print(f"warning: {name} became {value} {span}; --on-nan skip: networks and optimizers "
+                  f"rolled back to {self.last_checkpoint.name}, continuing with the next batches",
+                  flush=True)
+            return
+        kept = (f"the last good checkpoint {self.last_checkpoint} is kept" if self.last_checkpoint
+                is not None else "no checkpoint was written yet")
+        raise TrainingError(f"training diverged: {name} is {value} {span}; {kept} "
+                            f"(try a lower --lr, or --seed N)")
 
     def images_per_sec(self) -> float | None:
         if self._time_timed <= 0:

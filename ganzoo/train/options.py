@@ -17,6 +17,7 @@ from .. import config as _config
 from .. import registry
 from ..errors import ConfigError, UnknownName
 from ..specs import LossSpec, ModelSpec
+from .guard import ON_NAN
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 _PREFIXES = ("model", "data", "loss")
@@ -44,6 +45,11 @@ class TrainOptions:
     out: str | Path | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     log_every: int | None = None
+    #: Reliability: checkpoint every N steps (and at each epoch end), keep the newest K,
+    #: what a non-finite loss does (see ganzoo/train/guard.py).
+    checkpoint_every: int | None = None
+    keep_checkpoints: int = 3
+    on_nan: str = "stop"
 
 
 @dataclass
@@ -70,6 +76,9 @@ class ResolvedOptions:
     data_settings: dict[str, Any]
     loss_settings: dict[str, Any]
     raw_settings: dict[str, str]
+    checkpoint_every: int | None = None
+    keep_checkpoints: int = 3
+    on_nan: str = "stop"
 
     def command(self) -> str:
         """The ``ganzoo train`` command line that reproduces this run."""
@@ -202,6 +211,12 @@ def resolve_options(opts: TrainOptions, registered: bool = True) -> ResolvedOpti
     for key, value in per_data.get("hparams", {}).items():
         model_set.setdefault(key, value)
 
+    checkpoint_every = None if opts.checkpoint_every is None else _int(
+        "--checkpoint-every", opts.checkpoint_every, 1, "omit it to checkpoint at epoch ends only")
+    keep_checkpoints = _int("--keep-checkpoints", opts.keep_checkpoints, 1, "try 3")
+    if opts.on_nan not in ON_NAN:
+        raise ConfigError(f"--on-nan must be one of {', '.join(ON_NAN)}, got {opts.on_nan!r}")
+
     out = Path(opts.out).expanduser() if opts.out is not None else None
     if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"--out {out} already exists and is not empty; pick a new folder "
@@ -213,4 +228,5 @@ def resolve_options(opts: TrainOptions, registered: bool = True) -> ResolvedOpti
         optimizer=str(recipe.get("optimizer", "adam")), seed=seed, device=opts.device,
         workers=workers, out=out, log_every=log_every, model_settings=model_set,
         data_settings=data_set, loss_settings=loss_set, raw_settings={k: str(v) for k, v in raw.items()},
+        checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints, on_nan=opts.on_nan,
     )

@@ -1,0 +1,480 @@
+"""Training-state checkpoints: everything a run needs to continue bit-for-bit, and no pickle.
+
+Layout of ``RUN_DIR/checkpoints/``::
+
+    step-000123/tensors.safetensors   networks, optimizer tensors, RNG and generator states,
+                                      the epoch's batch order, metric accumulators
+    step-000123/state.json            step, epoch, position, history, the run's options, and
+                                      the non-tensor parts of every state_dict (tensors are
+                                      referenced by key)
+    latest                            the name of the newest complete checkpoint
+
+A checkpoint is written into a hidden temporary folder, fsynced, then renamed into place, and
+only then does ``latest`` move (atomically). A kill at any moment leaves the previous checkpoint
+loadable; a half-written temporary folder is ignored and cleaned up by the next save.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import random
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, GanzooError
+from ..io import atomic_open
+
+FORMAT = 1
+DIR_NAME = "checkpoints"
+LATEST = "latest"
+STATE = "state.json"
+TENSORS = "tensors.safetensors"
+_STEP_DIR = re.compile(r"^step-(\d{6,})$")
+
+
+class CheckpointError(GanzooError):
+    """A run folder has no usable checkpoint, or a checkpoint is corrupt."""
+
+
+# --------------------------------------------------------------------------------------------
+# Nested state_dicts <-> JSON + a flat tensor table
+
+
+def encode(obj: Any, prefix: str, tensors: dict[str, Any]) -> Any:
+    """JSON-able form of a nested state_dict; tensors go to ``tensors`` under unique keys.
+
+    Generic on purpose: optimizers (Adam, fused Adam, SGD), GradScaler and any future
+    ``state_dict()`` round-trip without knowing their layout. Int dict keys and tuples survive.
+    """
+    import torch
+
+    if isinstance(obj, torch.Tensor):
+        key = f"{prefix}"
+        tensors[key] = obj.detach().cpu().contiguous().clone()
+        return {"__tensor__": key}
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) for k in obj):
+            return {"__dict__": [[k, encode(v, f"{prefix}/{k}", tensors)] for k, v in obj.items()]}
+        return {"__dict__": [[_key(k), encode(v, f"{prefix}/{k}", tensors)] for k, v in obj.items()]}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [encode(v, f"{prefix}/{i}", tensors) for i, v in enumerate(obj)]}
+    if isinstance(obj, list):
+        return [encode(v, f"{prefix}/{i}", tensors) for i, v in enumerate(obj)]
+    if isinstance(obj, float) and obj != obj:
+        return {"__float__": "nan"}
+    if isinstance(obj, float) and obj in (float("inf"), float("-inf")):
+        return {"__float__": "inf" if obj > 0 else "-inf"}
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, torch.dtype):
+        return {"__dtype__": str(obj).removeprefix("torch.")}
+    raise TypeError(f"cannot checkpoint a {type(obj).__name__} at {prefix}")
+
+
+def _key(k: Any) -> Any:
+    if isinstance(k, bool) or not isinstance(k, (int, str)):
+        raise TypeError(f"cannot checkpoint a dict key of type {type(k).__name__}")
+    return {"__int__": k} if isinstance(k, int) else k
+
+
+def decode(obj: Any, tensors: dict[str, Any]) -> Any:
+    """Inverse of :func:`encode`; a reference to a missing tensor raises ``KeyError``."""
+    import torch
+
+    if isinstance(obj, list):
+        return [decode(v, tensors) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if "__tensor__" in obj:
+        return tensors[obj["__tensor__"]]
+    if "__tuple__" in obj:
+        return tuple(decode(v, tensors) for v in obj["__tuple__"])
+    if "__float__" in obj:
+        return float(obj["__float__"])
+    if "__dtype__" in obj:
+        dtype = getattr(torch, str(obj["__dtype__"]), None)
+        if not isinstance(dtype, torch.dtype):
+            raise ValueError(f"unknown dtype {obj['__dtype__']!r}")
+        return dtype
+    if "__dict__" in obj:
+        out = {}
+        for k, v in obj["__dict__"]:
+            if isinstance(k, dict):
+                k = int(k["__int__"])
+            out[k] = decode(v, tensors)
+        return out
+    raise ValueError(f"unexpected object in checkpoint: keys {sorted(obj)[:3]}")
+
+
+# --------------------------------------------------------------------------------------------
+# RNG states
+
+
+def rng_state(device: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Python, NumPy, torch CPU (and CUDA) generator states: (json part, tensors)."""
+    import numpy as np
+    import torch
+
+    version, internal, gauss = random.getstate()
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    json_part = {
+        "python": [version, list(internal), gauss],
+        "numpy": [kind, base64.b64encode(np.asarray(keys, dtype=np.uint32).tobytes()).decode(),
+                  int(pos), int(has_gauss), float(cached)],
+    }
+    tensors = {"rng/torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and getattr(device, "type", "") == "cuda":
+        for i, s in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"rng/cuda/{i}"] = s
+    return json_part, tensors
+
+
+def set_rng_state(json_part: dict[str, Any], tensors: dict[str, Any]) -> None:
+    import numpy as np
+    import torch
+
+    version, internal, gauss = json_part["python"]
+    random.setstate((int(version), tuple(int(x) for x in internal), gauss))
+    kind, keys, pos, has_gauss, cached = json_part["numpy"]
+    arr = np.frombuffer(base64.b64decode(keys), dtype=np.uint32).copy()
+    np.random.set_state((str(kind), arr, int(pos), int(has_gauss), float(cached)))
+    torch.set_rng_state(tensors["rng/torch"])
+    cuda = [tensors[k] for k in sorted(t for t in tensors if t.startswith("rng/cuda/"))]
+    if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def checkpoint_dir(run_dir: Path) -> Path:
+    return Path(run_dir) / DIR_NAME
+
+
+def save(run_dir: Path, step: int, state: dict[str, Any], tensors: dict[str, Any],
+         keep: int | None = None) -> Path:
+    """Write one checkpoint atomically, point ``latest`` at it, keep the newest ``keep``.
+
+    An ``OSError`` (full disk, permissions) leaves the previous checkpoint and ``latest``
+    untouched and is raised as a one-line :class:`CheckpointError`.
+    """
+    from safetensors.torch import save_file
+
+    base = checkpoint_dir(run_dir)
+    name = f"step-{step:06d}"
+    final = base / name
+    tmp: Path | None = None
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=base, prefix=f".{name}.", suffix=".tmp"))
+        save_file(tensors, str(tmp / TENSORS), metadata={"format": "pt", "ganzoo_checkpoint": str(FORMAT)})
+        with open(tmp / STATE, "w", encoding="utf-8") as fh:
+            json.dump({"format": FORMAT, **state}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _fsync_file(tmp / TENSORS)
+        _fsync_dir(tmp)
+        if final.exists():  # the same step again (a resume re-ran it): swap, never mix
+            old = base / f".{name}.{os.getpid()}.old"
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+        tmp = None
+        _fsync_dir(base)
+        with atomic_open(base / LATEST, "w", encoding="utf-8") as fh:
+            fh.write(name + "\n")
+    except OSError as exc:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise CheckpointError(
+            f"cannot write checkpoint {final}: {reason} (errno {exc.errno}); the previous checkpoint "
+            f"is intact — free disk space or fix permissions, then: ganzoo train --resume {run_dir}"
+        ) from None
+    _prune(base, keep, current=name)
+    return final
+
+
+def _prune(base: Path, keep: int | None, current: str) -> None:
+    """Drop checkpoints beyond the newest ``keep`` and leftovers of killed saves."""
+    for leftover in base.glob(".step-*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+    if keep is None:
+        return
+    steps = list_checkpoints(base.parent)
+    for path in steps[:-keep] if keep > 0 else steps:
+        if path.name != current:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+def list_checkpoints(run_dir: Path) -> list[Path]:
+    """Complete checkpoint folders, oldest first."""
+    base = checkpoint_dir(run_dir)
+    if not base.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in base.iterdir()
+             if (m := _STEP_DIR.match(p.name)) and p.is_dir()]
+    return [p for _, p in sorted(found)]
+
+
+def latest(run_dir: Path) -> Path:
+    """The checkpoint ``latest`` names, else the newest complete one; raises if none."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ConfigError(f"--resume {run_dir}: no such folder (pass a run folder made by ganzoo train)")
+    base = checkpoint_dir(run_dir)
+    pointer = base / LATEST
+    if pointer.is_file():
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            name = pointer.read_text(encoding="utf-8").strip()
+            if _STEP_DIR.match(name) and (base / name / STATE).is_file():
+                return base / name
+    steps = [p for p in list_checkpoints(run_dir) if (p / STATE).is_file()]
+    if not steps:
+        raise ConfigError(f"--resume {run_dir}: not a ganzoo run folder with checkpoints (no "
+                          f"{DIR_NAME}/{LATEST}); pass the folder ganzoo train printed")
+    return steps[-1]
+
+
+def load(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(state.json, tensors) of one checkpoint folder; anything unreadable is a CheckpointError."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    try:
+        raw = (path / STATE).read_bytes()
+        state = json.loads(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise CheckpointError(f"{path / STATE}: unreadable checkpoint state ({_reason(exc)}); "
+                              f"delete {path} to resume from the one before") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise CheckpointError(f"{path / STATE}: not a ganzoo checkpoint of format {FORMAT}; "
+                              f"delete {path} to resume from the one before")
+    try:
+        tensors = load_file(str(path / TENSORS), device="cpu")
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path / TENSORS}: corrupt or truncated ({_reason(exc)}); "
+                              f"delete {path} to resume from the one before") from None
+    return state, tensors
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# A Trainer's whole state
+
+
+def _stateful(stepper: Any) -> dict[str, Any]:
+    """The step's attributes a checkpoint must carry, found generically.
+
+    Optimizers, every non-module object with ``state_dict``/``load_state_dict`` (a GradScaler),
+    torch generators (the noise), metric accumulators and plain counters (``calls``).
+    """
+    import torch
+
+    found: dict[str, Any] = {}
+    for name, value in vars(stepper).items():
+        if isinstance(value, torch.nn.Module) or name in ("model", "loss", "device"):
+            continue
+        if isinstance(value, torch.Generator) or isinstance(value, (bool, int, float, str)):
+            found[name] = value
+        elif hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
+            found[name] = value
+        elif name == "optimizers" or name in ("_sums", "_counts"):
+            found[name] = value
+    return found
+
+
+def capture(trainer: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(json state, tensors) of a Trainer between two steps."""
+    import torch
+
+    tensors: dict[str, Any] = {}
+    for role, net in trainer.model.networks().items():
+        for key, value in net.state_dict().items():
+            tensors[f"net/{role}/{key}"] = value.detach().cpu().contiguous().clone()
+    step_state: dict[str, Any] = {}
+    for name, value in _stateful(trainer.stepper).items():
+        if isinstance(value, torch.Generator):
+            tensors[f"gen/{name}"] = value.get_state()
+            step_state[name] = {"__generator__": f"gen/{name}"}
+        elif name == "optimizers":
+            step_state[name] = encode({r: o.state_dict() for r, o in value.items()}, "opt", tensors)
+        elif hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
+            step_state[name] = {"__state_dict__": encode(value.state_dict(), f"obj/{name}", tensors)}
+        else:
+            step_state[name] = encode(value, f"step/{name}", tensors)
+    tensors["gen/perm"] = trainer.perm_generator.get_state()
+    if trainer._epoch_order is not None:
+        tensors["data/order"] = trainer._epoch_order.clone()
+    rng_json, rng_tensors = rng_state(trainer.device)
+    tensors.update(rng_tensors)
+    state = {
+        "step": trainer.step, "epoch": trainer.epoch, "position": trainer.position,
+        "train_size": len(trainer.bundle.train), "batch_size": trainer.batch_size,
+        "history": encode(trainer.history, "history", tensors),
+        "timing": [trainer._images_timed, trainer._time_timed],
+        "stepper": step_state, "rng": rng_json,
+        "networks": sorted(trainer.model.networks()),
+    }
+    return state, tensors
+
+
+def restore(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where: Path) -> None:
+    """Put a Trainer back exactly where ``capture`` found it; a mismatch is a CheckpointError."""
+    import torch
+
+    try:
+        if state["train_size"] != len(trainer.bundle.train) or state["batch_size"] != trainer.batch_size:
+            raise CheckpointError(
+                f"{where}: the checkpoint saw {state['train_size']} training items in batches of "
+                f"{state['batch_size']}, the data now has {len(trainer.bundle.train)} in batches of "
+                f"{trainer.batch_size}; resume with the run's original data")
+        networks = trainer.model.networks()
+        if sorted(networks) != list(state["networks"]):
+            raise CheckpointError(f"{where}: networks {state['networks']} do not match the model's "
+                                  f"{sorted(networks)}")
+        for role, net in networks.items():
+            prefix = f"net/{role}/"
+            own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+            from ..weights import check_state
+
+            try:
+                check_state(net, own, str(where / TENSORS))
+            except GanzooError as exc:
+                raise CheckpointError(str(exc)) from None
+            net.load_state_dict(own, strict=True)
+        live = _stateful(trainer.stepper)
+        for name, saved in state["stepper"].items():
+            if name not in live:
+                continue
+            value = live[name]
+            if isinstance(value, torch.Generator):
+                value.set_state(tensors[saved["__generator__"]])
+            elif name == "optimizers":
+                decoded = decode(saved, tensors)
+                for role, opt in value.items():
+                    opt.load_state_dict(decoded[role])
+            elif hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
+                value.load_state_dict(decode(saved["__state_dict__"], tensors))
+            else:
+                setattr(trainer.stepper, name, decode(saved, tensors))
+        trainer.perm_generator.set_state(tensors["gen/perm"])
+        trainer._epoch_order = tensors.get("data/order")
+        trainer.step, trainer.epoch = int(state["step"]), int(state["epoch"])
+        trainer.position = int(state["position"])
+        trainer.history = decode(state["history"], tensors)
+        trainer._images_timed, trainer._time_timed = (float(x) for x in state["timing"])
+        trainer._last_step = trainer.step
+        set_rng_state(state["rng"], tensors)
+    except CheckpointError:
+        raise
+    except (KeyError, ValueError, TypeError, RuntimeError, IndexError, AttributeError,
+            OverflowError) as exc:
+        raise CheckpointError(f"{where}: damaged checkpoint ({type(exc).__name__}: "
+                              f"{_reason(exc)}); delete it to resume from the one before") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Resuming a run folder
+
+#: Knobs ``--resume`` may change; everything else comes from the run's saved settings.
+RESUME_OVERRIDES = ("epochs", "max_steps", "device", "workers", "log_every", "checkpoint_every",
+                    "keep_checkpoints", "on_nan")
+
+
+def saved_options(resolved: Any) -> dict[str, Any]:
+    """The :class:`TrainOptions` (as JSON) that re-resolve to ``resolved``: what resume reuses.
+
+    Generic over TrainOptions' fields so knobs added later travel without changes here.
+    """
+    import dataclasses
+
+    from .options import TrainOptions
+
+    special = {"model": resolved.model_spec.name, "loss": resolved.loss_spec.name,
+               "settings": dict(resolved.raw_settings), "out": None}
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(TrainOptions):
+        value = special[f.name] if f.name in special else getattr(resolved, f.name, None)
+        if value is None and f.name not in special:
+            value = f.default if f.default is not dataclasses.MISSING else None
+        if isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, Path):
+            value = str(value)
+        out[f.name] = value
+    return out
+
+
+def resume_options(run_dir: str | Path, model: str | None = None,
+                   overrides: dict[str, Any] | None = None) -> tuple[Any, Path, dict[str, Any], dict[str, Any]]:
+    """(resolved options, checkpoint folder, state, tensors) to continue ``run_dir``.
+
+    Raises a one-line error for a folder that is not a run, a damaged checkpoint, or a
+    ``model`` other than the run's.
+    """
+    import dataclasses
+
+    from .options import TrainOptions, resolve_options
+
+    run_dir = Path(run_dir).expanduser()
+    path = latest(run_dir)
+    state, tensors = load(path)
+    saved = state.get("options")
+    names = {f.name for f in dataclasses.fields(TrainOptions)}
+    if not isinstance(saved, dict) or not isinstance(saved.get("model"), str):
+        raise CheckpointError(f"{path / STATE}: no saved run settings; delete {path} to resume "
+                              "from the one before")
+    if model is not None and model != saved["model"]:
+        raise ConfigError(f"--resume {run_dir}: that run trains model '{saved['model']}', not "
+                          f"'{model}'; drop MODEL or start a new run with --out")
+    kwargs = {k: v for k, v in saved.items() if k in names}
+    for key, value in (overrides or {}).items():
+        if key not in RESUME_OVERRIDES:
+            raise ConfigError(f"--resume keeps the run's saved settings; {key.replace('_', '-')} "
+                              f"cannot change (allowed: "
+                              f"{', '.join('--' + k.replace('_', '-') for k in RESUME_OVERRIDES)})")
+        if value is not None:
+            kwargs[key] = value
+    kwargs["out"] = None
+    try:
+        opts = resolve_options(TrainOptions(**kwargs))
+    except TypeError as exc:
+        raise CheckpointError(f"{path / STATE}: damaged run settings ({_reason(exc)})") from None
+    opts.out = run_dir
+    return opts, path, state, tensors
