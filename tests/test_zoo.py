@@ -63,8 +63,13 @@ def test_schema_of_config_and_card(folder: Path) -> None:
         assert "classifier.digits" in ev["feature_extractor"]
         assert ev["details"]["judge"] == "classifier.digits"
         assert abs(sum(ev["details"]["class_shares"].values()) - 1) < 1e-2
-    # Every target of issue 6 holds, and says so.
-    assert ev["targets"] and all(t["pass"] for t in ev["targets"].values()), ev["targets"]
+    # The recorded verdicts are the targets applied to the recorded values.
+    assert ev["targets"]
+    for key, target in ev["targets"].items():
+        op, threshold = target["target"].split()[:2]
+        value = ev["metrics"][key]
+        assert target["value"] == value
+        assert target["pass"] == (value <= float(threshold) if op == "<=" else value >= float(threshold))
 
     card = ModelCard.load(folder / "README.md")
     assert card.data.library_name == "ganzoo"
@@ -76,6 +81,20 @@ def test_schema_of_config_and_card(folder: Path) -> None:
     assert f"N={ev['n']}, seed {ev['seed']}" in card.text
     assert f"ganzoo.load(\"{folder.name}\")" in card.text
     assert f"]({PICTURE[task]})" in card.text
+
+
+#: Shipped models known to miss an issue-6 target with the current default recipe (see the report
+#: in docs/zoo.md); strict, so the test fails as soon as a retrained model meets them.
+KNOWN_MISSES: dict[str, str] = {}
+
+
+@pytest.mark.parametrize("folder", [
+    pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[f.name]))
+    if f.name in KNOWN_MISSES else f for f in FOLDERS], ids=lambda p: p.name)
+def test_shipped_models_meet_the_issue_targets(folder: Path) -> None:
+    targets = _config(folder)["evaluation"]["targets"]
+    missed = {k: t for k, t in targets.items() if not t["pass"]}
+    assert not missed, missed
 
 
 def test_each_folder_loads_offline_with_declared_shapes(tmp_path: Path) -> None:
