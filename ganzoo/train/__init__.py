@@ -96,7 +96,14 @@ def run(opts: ResolvedOptions, bundle: DataBundle | None = None, progress: bool 
     loss = setup.build_loss(opts)
 
     if resume is None:
-        out = new_run_dir(opts.model_spec.name, opts.dataset, opts.out, runs_dir)
+        try:
+            out = new_run_dir(opts.model_spec.name, opts.dataset, opts.out, runs_dir)
+        except OSError as exc:
+            from ..errors import ConfigError
+
+            where = opts.out if opts.out is not None else runs_dir
+            raise ConfigError(f"cannot create the run folder under {where}: "
+                              f"{exc.strerror or exc} (pick a writable --out)") from None
     else:
         out = opts.out
     trainer = Trainer(model, loss, bundle, out, device=device, epochs=opts.epochs,

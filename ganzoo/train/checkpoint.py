@@ -165,6 +165,7 @@ def save(run_dir: Path, step: int, state: dict[str, Any], tensors: dict[str, Any
     An ``OSError`` (full disk, permissions) leaves the previous checkpoint and ``latest``
     untouched and is raised as a one-line :class:`CheckpointError`.
     """
+    from safetensors import SafetensorError
     from safetensors.torch import save_file
 
     base = checkpoint_dir(run_dir)
@@ -192,12 +193,12 @@ def save(run_dir: Path, step: int, state: dict[str, Any], tensors: dict[str, Any
         _fsync_dir(base)
         with atomic_open(base / LATEST, "w", encoding="utf-8") as fh:
             fh.write(name + "\n")
-    except OSError as exc:
+    except (OSError, SafetensorError) as exc:  # safetensors wraps I/O errors (EFBIG, ENOSPC)
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-        reason = exc.strerror or str(exc) or type(exc).__name__
+        reason = (getattr(exc, "strerror", None) or _reason(exc)).removeprefix("Error while serializing: ")
         raise CheckpointError(
-            f"cannot write checkpoint {final}: {reason} (errno {exc.errno}); the previous checkpoint "
+            f"cannot write checkpoint {final}: {reason}; the previous checkpoint "
             f"is intact — free disk space or fix permissions, then: ganzoo train --resume {run_dir}"
         ) from None
     _prune(base, keep, current=name)
