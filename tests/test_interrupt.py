@@ -81,4 +81,4 @@ def test_a_second_ctrl_c_exits_at_once_and_corrupts_nothing(tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     state, tensors = checkpoint.load(checkpoint.latest(out))  # whatever was last is whole
-    assert state["step"] >= 3 and "net/generator/main.0.weight" in tensors
+    assert state["step"] >= 3 and any(k.startswith("net/generator/") for k in tensors)

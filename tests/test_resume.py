@@ -60,9 +60,10 @@ def test_checkpoints_hold_everything_without_pickle(straight):
     assert state["step"] == 26 and state["epoch"] == 1 and state["position"] == 4
     assert state["options"]["model"] == "dcgan" and state["options"]["settings"]["ngf"] == "4"
     for key in ("rng/torch", "gen/perm", "gen/noise", "data/order",
-                "opt/generator/state/0/exp_avg", "opt/discriminator/state/0/exp_avg_sq",
-                "net/generator/main.0.weight"):
+                "opt/generator/state/0/exp_avg", "opt/discriminator/state/0/exp_avg_sq"):
         assert key in tensors, key
+    assert any(k.startswith("net/generator/") for k in tensors)
+    assert any(k.startswith("net/discriminator/") for k in tensors)
     assert set(state["rng"]) == {"python", "numpy"}
     assert state["stepper"]["calls"] == 26
     assert not list((straight / "checkpoints").glob(".*tmp"))  # no temp leftovers
