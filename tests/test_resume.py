@@ -94,3 +94,15 @@ def test_optimizer_state_round_trips_exactly():
             assert torch.equal(back["state"][idx][key], value)
     fresh = torch.optim.Adam(net.parameters())
     fresh.load_state_dict(back)
+
+
+@pytest.mark.slow
+def test_a_non_finite_loss_stops_with_exit_3_naming_the_step_and_loss(run_cli, tmp_path):
+    result = run_cli("train", "dcgan", "digits", "--set", "ngf=4", "--set", "ndf=4", "--set", "nz=8",
+                     "--set", "image_size=16", "--max-steps", "4", "--batch-size", "64",
+                     "--lr", "1e30", "--log-every", "1", "--out", str(tmp_path / "run"))
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "training diverged: Loss_" in lines[0] and "is nan at step 1" in lines[0]
+    assert not (tmp_path / "run" / "config.json").exists()

@@ -216,7 +216,7 @@ class Trainer:
 
     def _diverged(self, name: str, value: float) -> None:
         """A non-finite loss: stop with exit 3, or (``--on-nan skip``) go back to the last checkpoint."""
-        span = f"step {self.step}" if self.step - self._good_step <= 1 else \
+        span = f"at step {self.step}" if self.step - self._good_step <= 1 else \
             f"between steps {self._good_step + 1} and {self.step}"
         if self.on_nan == "skip" and self.last_checkpoint is not None:
             state, tensors = checkpoint.load(self.last_checkpoint)
