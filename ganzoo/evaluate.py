@@ -19,6 +19,7 @@ import os
 import platform
 import warnings
 from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +104,9 @@ def versions() -> dict[str, str]:
     from . import __version__
 
     out = {"ganzoo": __version__, "torch": torch.__version__, "python": platform.python_version()}
-    try:
-        import torchmetrics
-
-        out["torchmetrics"] = torchmetrics.__version__
-    except ImportError:  # pragma: no cover - a dependency of eval
+    try:  # metadata, not an import: torchmetrics imports matplotlib
+        out["torchmetrics"] = metadata.version("torchmetrics")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency of eval
         pass
     return out
 

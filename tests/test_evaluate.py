@@ -69,7 +69,9 @@ def test_regressor_is_compared_with_the_naive_forecast() -> None:
     ev = evaluate("lstm-regressor.sine")
     m = ev.metrics
     assert m["mse_ratio"] == pytest.approx(m["test_mse"] / m["naive_mse"])
-    assert ev.n == 368 and "naive" in ev.notes[0]
+    shipped = json.loads((WEIGHTS / "lstm-regressor.sine" / "config.json").read_text())
+    assert ev.n == shipped["dataset"]["num_test"] and "naive" in ev.notes[0]
+    assert m == pytest.approx(shipped["evaluation"]["metrics"], rel=1e-5)
 
 
 def test_record_writes_config_and_card_and_refuses_a_mismatch(tmp_path: Path) -> None:
@@ -87,7 +89,7 @@ def test_record_writes_config_and_card_and_refuses_a_mismatch(tmp_path: Path) ->
         {k: v for k, v in before.items() if k != "evaluation"}
     card = ModelCard.load(folder / "README.md")
     assert [(r.metric_type, r.metric_value) for r in card.data.eval_results] == [("test_accuracy", 0.123)]
-    assert "test_accuracy >= 0.97: FAIL" in card.text
+    assert "| test_accuracy | 0.1230 | >= 0.97: FAIL |" in card.text
 
     gan = evaluate("dcgan.digits", n=50)
     snapshot = {p.name: p.read_bytes() for p in folder.iterdir()}
