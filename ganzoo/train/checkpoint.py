@@ -344,6 +344,7 @@ def capture(trainer: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         tensors["data/order"] = trainer._epoch_order.clone()
     rng_json, rng_tensors = rng_state(trainer.device)
     tensors.update(rng_tensors)
+    _capture_ranks(trainer, tensors)
     state = {
         "step": trainer.step, "epoch": trainer.epoch, "position": trainer.position,
         "train_size": len(trainer.bundle.train), "batch_size": trainer.batch_size,
@@ -351,8 +352,50 @@ def capture(trainer: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         "timing": [trainer._images_timed, trainer._time_timed],
         "stepper": step_state, "rng": rng_json,
         "networks": sorted(trainer.model.networks()),
+        "world_size": trainer.dist.world_size if hasattr(trainer, "dist") else 1,
     }
     return state, tensors
+
+
+#: Per-rank random streams (latent noise, dropout): rank 0's live under the plain key, the
+#: others' under ``KEY@rankN`` so a multi-process run resumes with every rank's own stream.
+_PER_RANK = ("gen/noise", "rng/torch")
+
+
+def _capture_ranks(trainer: Any, tensors: dict[str, Any]) -> None:
+    """Add the other ranks' random states (a collective: every rank calls capture)."""
+    from .distributed import gather_tensor
+
+    info = getattr(trainer, "dist", None)
+    if info is None or not info.enabled:
+        return
+    for key in _PER_RANK:
+        if key in tensors:
+            for r, t in enumerate(gather_tensor(tensors[key], info)):
+                if r > 0:
+                    tensors[f"{key}@rank{r}"] = t
+
+
+def _restore_ranks(trainer: Any, tensors: dict[str, Any]) -> None:
+    """Give rank N>0 its own saved streams, or fresh per-rank ones (a different world size)."""
+    import torch
+
+    from .distributed import rank_seed
+
+    info = getattr(trainer, "dist", None)
+    if info is None or info.rank == 0:
+        return
+    noise = getattr(trainer.stepper, "noise", None)
+    seed = int(trainer.run_options.get("seed", 0) or 0) + trainer.step
+    if f"rng/torch@rank{info.rank}" in tensors:
+        torch.set_rng_state(tensors[f"rng/torch@rank{info.rank}"])
+    else:
+        torch.manual_seed(rank_seed(seed, info.rank))
+    if isinstance(noise, torch.Generator):
+        if f"gen/noise@rank{info.rank}" in tensors:
+            noise.set_state(tensors[f"gen/noise@rank{info.rank}"])
+        else:
+            noise.manual_seed(rank_seed(seed + 1, info.rank))
 
 
 def restore(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where: Path) -> None:
@@ -402,6 +445,7 @@ def restore(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where:
         trainer._images_timed, trainer._time_timed = (float(x) for x in state["timing"])
         trainer._last_step = trainer.step
         set_rng_state(state["rng"], tensors)
+        _restore_ranks(trainer, tensors)
     except CheckpointError:
         raise
     except (KeyError, ValueError, TypeError, RuntimeError, IndexError, AttributeError,
