@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from .options import set_option
@@ -30,12 +32,28 @@ from .options import set_option
               help="A non-finite loss: stop (exit 3) or roll back to the last checkpoint and go on.")
 @click.option("--resume", "resume", type=click.Path(file_okay=False), metavar="RUN_DIR",
               help="Continue RUN_DIR from its latest checkpoint with its saved settings.")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16", "fp16"]), default="auto",
+              show_default=True, help="Autocast precision (auto: bf16 on CUDA and on CPUs with native "
+              "bf16, fp16 + GradScaler on CUDA without it, else fp32).")
+@click.option("--channels-last/--no-channels-last", default=True, show_default=True,
+              help="NHWC memory format for convolutional models.")
+@click.option("--fused/--no-fused", default=True, show_default=True,
+              help="Fused (one-kernel) Adam/SGD updates; off: foreach kernels.")
+@click.option("--compile", "compile_", is_flag=True, default=False,
+              help="torch.compile each network (slow first steps; measured in docs/benchmarks.md).")
+@click.option("--nproc", type=int, metavar="N",
+              help="Train in N processes on this machine (re-runs itself under torchrun --standalone; "
+              "--batch-size is per process).")
+@click.option("--sync-bn", is_flag=True, default=False,
+              help="Multi-process: BatchNorm statistics over all processes' batches (CUDA only).")
 @set_option
 def train_cmd(model: str, dataset: str | None, data_root: str | None, epochs: int | None,
               max_steps: int | None, batch_size: int | None, lr: float | None, betas: str | None,
               loss: str | None, seed: int, device: str, workers: int, out: str | None,
               log_every: int | None, settings: tuple[str, ...], checkpoint_every: int | None = None,
-              keep_checkpoints: int = 3, on_nan: str = "stop", resume: str | None = None) -> None:
+              keep_checkpoints: int = 3, on_nan: str = "stop", resume: str | None = None,
+              precision: str = "auto", channels_last: bool = True, fused: bool = True,
+              compile_: bool = False, nproc: int | None = None, sync_bn: bool = False) -> None:
     """Train MODEL on DATASET (default: the model's default dataset) and save a result folder.
 
     \b
@@ -48,11 +66,16 @@ def train_cmd(model: str, dataset: str | None, data_root: str | None, epochs: in
     """
     from ..config import parse_set
     from ..train import TrainOptions, run
+    from ..train import distributed
     from ..train.options import resolve_options
 
+    launch = _wants_launch(nproc, distributed)
     if resume is not None:
+        if launch:
+            distributed.launch(nproc, sys.argv[1:])  # the ranks validate and resume
         result = _resume(resume, model, dataset, locals())
-        click.echo(f"saved {result.out} (resumed)")
+        if distributed.is_main_process():
+            click.echo(f"saved {result.out} (resumed)")
         return
     if model is None:
         raise click.UsageError("Missing argument 'MODEL' (or pass --resume RUN_DIR).")
@@ -61,11 +84,34 @@ def train_cmd(model: str, dataset: str | None, data_root: str | None, epochs: in
         batch_size=batch_size, lr=lr, betas=betas, loss=loss, seed=seed, device=device,
         workers=workers, out=out, settings=parse_set(settings), log_every=log_every,
         checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints, on_nan=on_nan,
+        precision=precision, channels_last=channels_last, fused=fused, compile=compile_,
+        sync_bn=sync_bn,
     ))
+    if launch:  # validated here once; now the same command in N processes
+        distributed.launch(nproc, sys.argv[1:])
     result = run(opts)
+    if not distributed.is_main_process():
+        return
     shown = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items()
                       if isinstance(v, float) and k != "epoch")
     click.echo(f"saved {result.out} ({shown})")
+
+
+def _wants_launch(nproc: int | None, distributed) -> bool:  # noqa: ANN001
+    """``--nproc N``: launch torchrun, unless torchrun already launched this process."""
+    from ..errors import ConfigError
+
+    if nproc is None:
+        return False
+    if nproc < 1:
+        raise ConfigError(f"--nproc must be >= 1, got {nproc} (the number of processes on this machine)")
+    world = distributed.env_world_size()
+    if distributed.launched_by_torchrun():
+        if world != nproc and distributed.local_world_size() != nproc:
+            raise ConfigError(f"--nproc {nproc} but torchrun started {world} processes; drop "
+                              f"--nproc when launching with torchrun yourself")
+        return False
+    return nproc > 1
 
 
 def _resume(run_dir: str, model: str | None, dataset: str | None, given: dict):  # noqa: ANN202

@@ -41,11 +41,15 @@ def train(model: str, dataset: str | DataBundle | None = None, *, data_root: str
           log_every: int | None = None, progress: bool | None = None,
           runs_dir: str | Path = "runs", checkpoint_every: int | None = None,
           keep_checkpoints: int = 3, on_nan: str = "stop",
-          resume: str | Path | None = None) -> TrainResult:
+          resume: str | Path | None = None, precision: str = "auto", channels_last: bool = True,
+          fused: bool = True, compile: bool = False) -> TrainResult:
     """Train registered model ``model`` on ``dataset`` (a registered name or a DataBundle).
 
     ``resume=RUN_DIR`` continues that run from its latest checkpoint with its saved settings
     (``model`` must match it; ``epochs``/``max_steps`` may extend it).
+
+    ``precision``/``channels_last``/``fused``/``compile`` are the speed knobs of
+    :mod:`ganzoo.train.perf` (the defaults are the measured fast ones; ``compile`` is opt-in).
 
     ``None`` knobs take the model's recipe (the seed's batch size, lr, betas, epochs).
     ``settings`` are ``--set`` values for the model, the dataset or the loss. Raises the same
@@ -67,12 +71,32 @@ def train(model: str, dataset: str | DataBundle | None = None, *, data_root: str
         batch_size=batch_size, lr=lr, betas=betas, loss=loss, seed=seed, device=device,
         workers=workers, out=out, settings=dict(settings or {}), log_every=log_every,
         checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints, on_nan=on_nan,
+        precision=precision, channels_last=channels_last, fused=fused, compile=compile,
     ), registered=bundle is None)
     return run(opts, bundle=bundle, progress=progress, runs_dir=runs_dir)
 
 
 def run(opts: ResolvedOptions, bundle: DataBundle | None = None, progress: bool | None = None,
         runs_dir: str | Path = "runs", resume: tuple[Any, ...] | None = None) -> TrainResult:
+    """Train with already-validated options, in this process or as one rank under torchrun.
+
+    Under ``torchrun`` (``WORLD_SIZE`` > 1) every rank calls this; they join the process
+    group here (see :mod:`ganzoo.train.distributed`), and only rank 0 writes the run folder.
+    """
+    from . import distributed
+
+    info, device = distributed.setup(opts.device)
+    ok = False
+    try:
+        result = _run(opts, bundle, progress, runs_dir, resume, info, device)
+        ok = True
+        return result
+    finally:
+        distributed.teardown(info, clean=ok)
+
+
+def _run(opts: ResolvedOptions, bundle: DataBundle | None, progress: bool | None,
+         runs_dir: str | Path, resume: tuple[Any, ...] | None, info: Any, device: Any) -> TrainResult:
     """Train with already-validated options (the CLI and :func:`train` both end here).
 
     ``resume`` is ``(checkpoint folder, state, tensors)`` from
@@ -86,7 +110,9 @@ def run(opts: ResolvedOptions, bundle: DataBundle | None = None, progress: bool 
     from .loop import Trainer
     from .rundir import new_run_dir
 
-    device = setup.pick_device(opts.device)
+    from . import distributed
+
+    distributed.check_sync_bn(opts.sync_bn, info, device)
     if bundle is None:
         bundle = setup.load_data(opts)
     setup.check_data(opts, bundle)
@@ -94,8 +120,15 @@ def run(opts: ResolvedOptions, bundle: DataBundle | None = None, progress: bool 
     torch.manual_seed(opts.seed)  # weights init and dropout: same seed, same run (on CPU)
     model = setup.build_model(opts, hparams)
     loss = setup.build_loss(opts)
+    if info.rank > 0:  # same initial weights everywhere; own dropout stream per rank
+        torch.manual_seed(distributed.rank_seed(opts.seed, info.rank))
+    from .perf import Perf
 
-    if resume is None:
+    perf = Perf.resolve(device, model, precision=opts.precision, channels_last=opts.channels_last,
+                        fused=opts.fused, compile=opts.compile)
+
+    out = opts.out
+    if resume is None and info.is_main:  # rank 0 creates the folder and tells the others
         try:
             out = new_run_dir(opts.model_spec.name, opts.dataset, opts.out, runs_dir)
         except OSError as exc:
@@ -104,14 +137,18 @@ def run(opts: ResolvedOptions, bundle: DataBundle | None = None, progress: bool 
             where = opts.out if opts.out is not None else runs_dir
             raise ConfigError(f"cannot create the run folder under {where}: "
                               f"{exc.strerror or exc} (pick a writable --out)") from None
-    else:
-        out = opts.out
+    out = distributed.broadcast_object(out, info)
     trainer = Trainer(model, loss, bundle, out, device=device, epochs=opts.epochs,
                       max_steps=opts.max_steps, batch_size=opts.batch_size, lr=opts.lr,
                       betas=opts.betas, optimizer=opts.optimizer, seed=opts.seed,
                       log_every=opts.log_every, progress=progress,
                       checkpoint_every=opts.checkpoint_every,
-                      keep_checkpoints=opts.keep_checkpoints, on_nan=opts.on_nan)
+                      keep_checkpoints=opts.keep_checkpoints, on_nan=opts.on_nan,
+                      perf=perf, dist=info, sync_bn=opts.sync_bn)
+    if info.enabled and info.is_main:
+        print(f"distributed: {info.world_size} processes ({info.backend}), --batch-size "
+              f"{opts.batch_size} per process, global batch {opts.batch_size * info.world_size}",
+              flush=True)
     from .checkpoint import saved_options
 
     trainer.run_options = saved_options(opts)
@@ -123,6 +160,9 @@ def run(opts: ResolvedOptions, bundle: DataBundle | None = None, progress: bool 
             raise ConfigError(f"--resume {out}: the run already finished at step {trainer.step}; "
                               f"pass a larger --max-steps or --epochs to train further")
     metrics = trainer.run()
+    digests = distributed.gather_digests(model.networks(), info)
+    if not info.is_main:  # rank 0 alone writes pictures, config and weights
+        return TrainResult(out=out, model=model, metrics=metrics)
     files = trainer.write_pictures()
 
     dataset_info = {**bundle.describe(), "name": opts.dataset,
@@ -135,8 +175,13 @@ def run(opts: ResolvedOptions, bundle: DataBundle | None = None, progress: bool 
         "train": {"epochs": opts.epochs, "max_steps": opts.max_steps, "steps_done": trainer.step,
                   "batch_size": opts.batch_size, "lr": opts.lr, "betas": list(opts.betas),
                   "optimizer": opts.optimizer, "seed": opts.seed, "device": str(device),
-                  "log_every": opts.log_every, "command": opts.command()},
+                  "log_every": opts.log_every, "perf": perf.describe(), "command": opts.command(),
+                  "world_size": info.world_size,
+                  "global_batch_size": opts.batch_size * info.world_size},
         "metrics": metrics,
+        **({"distributed": {"backend": info.backend, "world_size": info.world_size,
+                            "sync_bn": opts.sync_bn, "params_digests": digests,
+                            "params_identical": len(set(digests)) == 1}} if info.enabled else {}),
         "versions": {"ganzoo": __version__, "torch": torch.__version__,
                      "python": platform.python_version()},
     }

@@ -9,6 +9,7 @@ uint8 tensors, so no DataLoader is needed.
 from __future__ import annotations
 
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from .. import pictures
 from ..data import DataBundle
 from ..errors import TrainingError
 from ..io import atomic_open
-from . import checkpoint
+from . import checkpoint, distributed
+from .distributed import DistInfo
 from .guard import CollapseWatch, non_finite, tensors_finite
 from .progress import Progress
 from .signals import Interrupted, StopRequest, stop_on_signals
@@ -34,8 +36,12 @@ class Trainer:
                  epochs: int, max_steps: int | None, batch_size: int, lr: float,
                  betas: tuple[float, float], optimizer: str, seed: int, log_every: int,
                  progress: bool | None = None, checkpoint_every: int | None = None,
-                 keep_checkpoints: int | None = 3, on_nan: str = "stop") -> None:
+                 keep_checkpoints: int | None = 3, on_nan: str = "stop",
+                 perf: Any = None, dist: DistInfo = distributed.SINGLE,
+                 sync_bn: bool = False) -> None:
         self.model, self.bundle, self.out, self.device = model, bundle, out, device
+        #: Multi-process (torchrun) facts; rank 0 alone writes files and prints.
+        self.dist = dist
         # Reliability: checkpoints, signals, the divergence guard (see checkpoint.py, guard.py).
         self.checkpoint_every, self.keep_checkpoints, self.on_nan = checkpoint_every, keep_checkpoints, on_nan
         self.run_options: dict[str, Any] = {}  # the TrainOptions a resume re-resolves
@@ -47,7 +53,7 @@ class Trainer:
         self.log_every, self.progress_enabled = log_every, progress
         self.task = model.task
         self.drop_last = self.task == "adversarial"  # BatchNorm never sees a batch of 1
-        n = len(bundle.train)
+        n = distributed.shard_size(len(bundle.train), dist)  # this rank's share of an epoch
         self.steps_per_epoch = n // batch_size if self.drop_last else math.ceil(n / batch_size)
         total = epochs * self.steps_per_epoch
         self.total_steps = min(total, max_steps) if max_steps is not None else total
@@ -65,11 +71,15 @@ class Trainer:
         model.train()
         kwargs: dict[str, Any] = {}
         if self.task == "adversarial":
-            noise = torch.Generator(device=device).manual_seed(seed + 1)
+            noise = torch.Generator(device=device).manual_seed(distributed.rank_seed(seed + 1, dist.rank))
             kwargs["noise"] = noise
             self.fixed_noise = model.sample_latent(
                 GRID_SIZE, generator=torch.Generator().manual_seed(seed + 2)).to(device)
-        self.stepper: Step = STEPS[self.task](model, loss, device, lr, betas, optimizer, **kwargs)
+        # perf (ganzoo/train/perf.py): precision, channels_last, fused optimizers, compile.
+        self.stepper: Step = STEPS[self.task](model, loss, device, lr, betas, optimizer,
+                                              perf=perf, **kwargs)
+        trained = self.stepper.trained_networks()
+        self.stepper.distribute(distributed.wrap(trained, device, dist, sync_bn=sync_bn))
 
         self._images_timed = 0
         self._time_timed = 0.0
@@ -83,13 +93,14 @@ class Trainer:
 
     def _run(self) -> dict[str, Any]:
         train = self.bundle.train
-        with Progress(self.total_steps, enabled=self.progress_enabled) as bar:
+        quiet = {} if self.dist.is_main else {"enabled": False, "stream": open(os.devnull, "w")}
+        with Progress(self.total_steps, **{"enabled": self.progress_enabled, **quiet}) as bar:
             bar.advance(self.step, self.epoch + 1, self.epochs)
             self._last_time = time.perf_counter()
             while self.epoch < self.epochs and not self._done():
                 if self._epoch_order is None:
                     self._epoch_order = torch.randperm(len(train), generator=self.perm_generator)
-                order = self._epoch_order
+                order = distributed.shard(self._epoch_order, self.dist)  # same order, own slice
                 while self.position < self.steps_per_epoch and not self._done():
                     idx = order[self.position * self.batch_size:(self.position + 1) * self.batch_size]
                     y = train.y[idx] if train.y is not None else None
@@ -97,8 +108,8 @@ class Trainer:
                     self.step += 1
                     self.position += 1
                     bar.advance(self.step, self.epoch + 1, self.epochs)
-                    if self.stop_request.signum is not None:
-                        self._interrupted()
+                    if self.stop_request.signum is not None and not self.dist.enabled:
+                        self._interrupted()  # under DDP the ranks agree at the next log (_log)
                     if self.step % self.log_every == 0 or self.position == self.steps_per_epoch \
                             or self._done():
                         self._log(bar)
@@ -118,6 +129,10 @@ class Trainer:
 
     def _log(self, bar: Progress) -> None:
         metrics = self.stepper.flush()
+        metrics, (stop,) = distributed.mean_over_ranks(metrics, self.dist,
+                                                       [self.stop_request.signum is not None])
+        if stop and self.dist.enabled:
+            self._interrupted()
         bad = non_finite(metrics)
         if bad is not None:
             self._diverged(*bad)
@@ -130,7 +145,7 @@ class Trainer:
         steps = self.step - self._last_step
         rate = None
         if self._last_step > 0:  # the first interval is warm-up (allocations, kernel choice)
-            images = steps * self.batch_size
+            images = steps * self.batch_size * self.dist.world_size  # global images
             self._images_timed += images
             self._time_timed += now - self._last_time
             rate = images / max(now - self._last_time, 1e-9)
@@ -152,7 +167,7 @@ class Trainer:
         for k in sorted(keys):
             vals = [r[k] for r in logs if isinstance(r.get(k), float)]
             record[k] = sum(vals) / len(vals)
-        extra = self.stepper.evaluate(self.bundle.test, self.batch_size)
+        extra = self.stepper.evaluate(self.bundle.test, self.batch_size) if self.dist.is_main else {}
         record.update({k: v for k, v in extra.items() if not k.startswith("_")})
         self._extras = {k: v for k, v in extra.items() if k.startswith("_")}
         record["images_per_sec"] = self.images_per_sec()
@@ -161,7 +176,7 @@ class Trainer:
             shown = " ".join(f"{k}: {v:.4f}" for k, v in record.items()
                              if k.startswith("test") or k.startswith("naive"))
             bar.log(f"[{self.epoch + 1}/{self.epochs}] {shown}")
-        if isinstance(self.stepper, AdversarialStep):
+        if isinstance(self.stepper, AdversarialStep) and self.dist.is_main:
             fake = self.stepper.generate(self.fixed_noise)
             side = int(fake.shape[-1])
             frame = pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(side))
@@ -180,14 +195,17 @@ class Trainer:
             return self.last_checkpoint
         sums = list(getattr(self.stepper, "_sums", {}).values())
         params = [p for net in self.model.networks().values() for p in net.parameters()]
-        if not tensors_finite(sums + params):
+        if distributed.any_rank(not tensors_finite(sums + params), self.dist):
             metrics = self.stepper.flush()
             name, value = non_finite(metrics) or ("a weight", float("nan"))
             self._diverged(name, value)  # raises, or rolled back to the last checkpoint
         state, tensors = checkpoint.capture(self)
         state["options"] = self.run_options
-        self.last_checkpoint = checkpoint.save(self.out, self.step, state, tensors,
-                                               keep=self.keep_checkpoints)
+        if self.dist.is_main:
+            self.last_checkpoint = checkpoint.save(self.out, self.step, state, tensors,
+                                                   keep=self.keep_checkpoints)
+        else:  # rank 0 writes it; the others know where (for --on-nan skip)
+            self.last_checkpoint = checkpoint.checkpoint_dir(self.out) / f"step-{self.step:06d}"
         return self.last_checkpoint
 
     def restore_checkpoint(self, path: Path, state: dict[str, Any], tensors: dict[str, Any]) -> None:
@@ -244,6 +262,8 @@ class Trainer:
     def _write_metrics(self) -> None:
         import json
 
+        if not self.dist.is_main:
+            return
         with atomic_open(self.out / METRICS_NAME, "w", encoding="utf-8") as fh:
             for record in self.history:
                 fh.write(json.dumps(record) + "\n")

@@ -20,6 +20,8 @@ from ..specs import LossSpec, ModelSpec
 from .guard import ON_NAN
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+#: --precision values (kept here, torch-free; ganzoo/train/perf.py resolves "auto").
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _PREFIXES = ("model", "data", "loss")
 
 #: Seed defaults used where a model's recipe leaves a field out.
@@ -50,6 +52,14 @@ class TrainOptions:
     checkpoint_every: int | None = None
     keep_checkpoints: int = 3
     on_nan: str = "stop"
+    #: Speed (see ganzoo/train/perf.py): autocast precision, NHWC for conv models, fused
+    #: optimizer kernels, opt-in torch.compile.
+    precision: str = "auto"
+    channels_last: bool = True
+    fused: bool = True
+    compile: bool = False
+    #: Multi-process (torchrun): BatchNorm statistics over all ranks' batches (CUDA only).
+    sync_bn: bool = False
 
 
 @dataclass
@@ -79,6 +89,11 @@ class ResolvedOptions:
     checkpoint_every: int | None = None
     keep_checkpoints: int = 3
     on_nan: str = "stop"
+    precision: str = "auto"
+    channels_last: bool = True
+    fused: bool = True
+    compile: bool = False
+    sync_bn: bool = False
 
     def command(self) -> str:
         """The ``ganzoo train`` command line that reproduces this run."""
@@ -91,6 +106,12 @@ class ResolvedOptions:
         args += ["--batch-size", str(self.batch_size), "--lr", repr(self.lr),
                  "--betas", f"{self.betas[0]!r},{self.betas[1]!r}",
                  "--loss", self.loss_spec.name, "--seed", str(self.seed), "--device", self.device]
+        if self.precision != "auto":
+            args += ["--precision", self.precision]
+        args += [] if self.channels_last else ["--no-channels-last"]
+        args += [] if self.fused else ["--no-fused"]
+        args += ["--compile"] if self.compile else []
+        args += ["--sync-bn"] if self.sync_bn else []
         for key, value in self.raw_settings.items():
             args += ["--set", f"{key}={value}"]
         return shlex.join(args)
@@ -214,6 +235,11 @@ def resolve_options(opts: TrainOptions, registered: bool = True) -> ResolvedOpti
     checkpoint_every = None if opts.checkpoint_every is None else _int(
         "--checkpoint-every", opts.checkpoint_every, 1, "omit it to checkpoint at epoch ends only")
     keep_checkpoints = _int("--keep-checkpoints", opts.keep_checkpoints, 1, "try 3")
+    if opts.precision not in PRECISIONS:
+        matches = difflib.get_close_matches(str(opts.precision), PRECISIONS, n=1)
+        hint = f" — did you mean '{matches[0]}'?" if matches else ""
+        raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, "
+                          f"got {opts.precision!r}{hint}")
     if opts.on_nan not in ON_NAN:
         raise ConfigError(f"--on-nan must be one of {', '.join(ON_NAN)}, got {opts.on_nan!r}")
 
@@ -229,4 +255,6 @@ def resolve_options(opts: TrainOptions, registered: bool = True) -> ResolvedOpti
         workers=workers, out=out, log_every=log_every, model_settings=model_set,
         data_settings=data_set, loss_settings=loss_set, raw_settings={k: str(v) for k, v in raw.items()},
         checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints, on_nan=opts.on_nan,
+        precision=opts.precision, channels_last=bool(opts.channels_last), fused=bool(opts.fused),
+        compile=bool(opts.compile), sync_bn=bool(opts.sync_bn),
     )

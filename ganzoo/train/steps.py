@@ -12,12 +12,14 @@ from typing import Any
 import torch
 
 from ..data import Split, to_float
+from .perf import Perf, Scalers
+from .perf import make_optimizer as _make_optimizer
 
 
-def make_optimizer(params: Any, name: str, lr: float, betas: tuple[float, float]) -> torch.optim.Optimizer:
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=betas[0])
-    return torch.optim.Adam(params, lr=lr, betas=betas)
+def make_optimizer(params: Any, name: str, lr: float, betas: tuple[float, float],
+                   fused: bool = False) -> torch.optim.Optimizer:
+    """Adam (or SGD); ``fused`` picks the one-kernel update (see :mod:`ganzoo.train.perf`)."""
+    return _make_optimizer(params, name, lr, betas, fused=fused)
 
 
 class Step:
@@ -27,12 +29,44 @@ class Step:
     optimizers: dict[str, torch.optim.Optimizer]
 
     def __init__(self, model: Any, loss: Any, device: torch.device, lr: float,
-                 betas: tuple[float, float], optimizer: str = "adam") -> None:
+                 betas: tuple[float, float], optimizer: str = "adam", *,
+                 perf: Perf | None = None) -> None:
         self.model, self.loss, self.device = model, loss, device
+        self.perf = perf if perf is not None else Perf(device_type=device.type)
+        self.perf.prepare(model)
         self._sums: dict[str, torch.Tensor] = {}
         self._counts: dict[str, int] = {}
-        self.optimizers = {role: make_optimizer(net.parameters(), optimizer, lr, betas)
-                           for role, net in self.trained_networks().items()}
+        nets = self.trained_networks()
+        self.optimizers = {role: make_optimizer(net.parameters(), optimizer, lr, betas,
+                                                fused=self.perf.fused)
+                           for role, net in nets.items()}
+        #: fp16 only: one GradScaler per optimizer, saved with checkpoints (empty otherwise).
+        self.scalers = Scalers({role: self.perf.make_scaler() for role in self.optimizers}
+                               if self.perf.needs_scaler() else {})
+        #: What the step calls per network: the module, or its torch.compile'd forward.
+        self.fwd = {role: self.perf.forward(net) for role, net in nets.items()}
+        #: Plain forwards for passes whose gradients must not be synced across ranks (the G
+        #: step's pass through D); equal to ``fwd`` until :meth:`distribute` is called.
+        self.local = dict(self.fwd)
+        self.ddp: dict[str, torch.nn.Module] = {}
+
+    def _backward(self, role: str, loss: torch.Tensor) -> None:
+        scaler = self.scalers.get(role)
+        (scaler.scale(loss) if scaler is not None else loss).backward()
+
+    def _step(self, role: str) -> None:
+        scaler = self.scalers.get(role)
+        if scaler is None:
+            self.optimizers[role].step()
+        else:
+            scaler.step(self.optimizers[role])
+            scaler.update()
+
+    def distribute(self, wrapped: dict[str, torch.nn.Module]) -> None:
+        """Forward through DDP wrappers (see distributed.py); compile, if on, wraps the DDP module."""
+        self.ddp = dict(wrapped)
+        for role, ddp in wrapped.items():
+            self.fwd[role] = self.perf.forward(ddp)
 
     def trained_networks(self) -> dict[str, torch.nn.Module]:
         return self.model.networks()
@@ -81,26 +115,38 @@ class AdversarialStep(Step):
         self.calls = 0
 
     def train_batch(self, x: torch.Tensor, y: torch.Tensor | None) -> None:
-        G, D, loss = self.model.generator, self.model.discriminator, self.loss
+        G, D, loss = self.fwd["generator"], self.fwd["discriminator"], self.loss
         opt_d, opt_g = self.optimizers["discriminator"], self.optimizers["generator"]
-        real = to_float(x, self.device)
+        real = self.perf.input(to_float(x, self.device))
         n = real.size(0)
+        autocast = self.perf.autocast
 
+        # Forward passes under autocast; every loss in fp32 from the logits.
         opt_d.zero_grad(set_to_none=True)
-        out_real = D(real)
+        with autocast():
+            out_real = D(real)
+        out_real = out_real.float()
         err_real = loss.d_loss_real(out_real)
-        err_real.backward()
+        self._backward("discriminator", err_real)
         z = self.model.sample_latent(n, generator=self.noise, device=self.device)
-        fake = G(z)
-        out_fake = D(fake.detach())
+        with autocast():
+            fake = G(z)
+            out_fake = D(fake.detach())
+        out_fake = out_fake.float()
         err_fake = loss.d_loss_fake(out_fake)
-        err_fake.backward()
+        self._backward("discriminator", err_fake)
         err_d = err_real + err_fake
-        penalty = loss.penalty(D, real, fake)
+        with autocast():
+            penalty = loss.penalty(self.local["discriminator"], real, fake)
         if penalty is not None:
-            penalty.backward()
+            penalty = penalty.float()
+            self._backward("discriminator", penalty)
+            if "discriminator" in self.ddp:  # DDP synced real/fake grads; this pass ran after
+                from .distributed import average_grads
+
+                average_grads(self.ddp["discriminator"])
             err_d = err_d + penalty
-        opt_d.step()
+        self._step("discriminator")
         self._add("Loss_D", err_d)
         self._add("D(x)", loss.score(out_real))
         self._add("D(G(z))_before", loss.score(out_fake))
@@ -108,10 +154,12 @@ class AdversarialStep(Step):
         self.calls += 1
         if (self.calls - 1) % loss.n_critic == 0:
             opt_g.zero_grad(set_to_none=True)
-            out = D(fake)
+            with autocast():  # plain D under DDP: its grads here are dropped, never synced
+                out = self.local["discriminator"](fake)
+            out = out.float()
             err_g = loss.g_loss(out)
-            err_g.backward()
-            opt_g.step()
+            self._backward("generator", err_g)
+            self._step("generator")
             self._add("Loss_G", err_g)
             self._add("D(G(z))_after", loss.score(out))
 
@@ -140,12 +188,14 @@ class SupervisedStep(Step):
     def train_batch(self, x: torch.Tensor, y: torch.Tensor | None) -> None:
         assert y is not None  # check_data guarantees targets for supervised tasks
         opt = self.optimizers["model"]
-        xb = to_float(x, self.device)
+        xb = self.perf.input(to_float(x, self.device))
         target = y.to(self.device, non_blocking=True)
         opt.zero_grad(set_to_none=True)
-        err = self.loss(self.model(xb), target)
-        err.backward()
-        opt.step()
+        with self.perf.autocast():
+            out = self.fwd["model"](xb)
+        err = self.loss(out.float(), target)  # the loss in fp32 from the logits / predictions
+        self._backward("model", err)
+        self._step("model")
         self._add("train_loss", err)
 
     @torch.no_grad()
