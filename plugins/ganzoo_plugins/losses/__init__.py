@@ -11,6 +11,8 @@ def register_losses(register):
         builder="ganzoo_plugins.losses.impl:BCELoss",
         description="Standard GAN loss on D's logits (BCEWithLogits), non-saturating G loss",
         tasks=("adversarial",),
+        params={"real_label": Param("float", 1.0, "D's target for real images; 0.9 is one-sided "
+                                                  "label smoothing")},
     ))
     register(LossSpec(
         name="mse",

@@ -48,11 +48,16 @@ class BCELoss(GANLoss):
     """The seeds' loss: real label 1, fake label 0, G trained against label 1 (non-saturating).
 
     D emits logits and BCEWithLogits applies the sigmoid inside the loss (the CIFAR seed's
-    numerically safe form; Sigmoid + BCELoss breaks under autocast).
+    numerically safe form; Sigmoid + BCELoss breaks under autocast). ``real_label`` < 1 is
+    one-sided label smoothing (Salimans et al. 2016): it keeps D from growing overconfident
+    on a small dataset, which starves G of gradient.
     """
 
+    def __init__(self, real_label: float = 1.0) -> None:
+        self.real_label = real_label
+
     def d_loss_real(self, logits: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+        return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, self.real_label))
 
     def d_loss_fake(self, logits: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
