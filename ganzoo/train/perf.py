@@ -108,7 +108,12 @@ class Perf:
         return torch.amp.GradScaler(self.device_type)
 
     def prepare(self, model: torch.nn.Module) -> None:
-        """Put the model's weights in the run's memory format (in place)."""
+        """Put the model's weights in the run's memory format (in place).
+
+        On CUDA also lets cuDNN benchmark its kernels: training shapes are fixed per run.
+        """
+        if self.device_type == "cuda":
+            torch.backends.cudnn.benchmark = True
         if self.channels_last:
             model.to(memory_format=torch.channels_last)
 

@@ -1,0 +1,93 @@
+"""Speed policy (ganzoo/train/perf.py): resolution rules, optimizers, scalers, CLI switches."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+import ganzoo
+from ganzoo.errors import ConfigError
+from ganzoo.train import perf
+
+TINY = {"image_size": "16", "ngf": "8", "ndf": "8", "channels": "1"}
+
+
+def test_auto_precision_follows_the_hardware_rules():
+    cpu = torch.device("cpu")
+    expected = "bf16" if perf.cpu_has_native_bf16() else "fp32"
+    assert perf.resolve_precision("auto", cpu, "adversarial") == expected
+    assert perf.resolve_precision("auto", cpu, "regression") == "fp32"
+    assert perf.resolve_precision("fp32", cpu) == "fp32"
+    assert perf.resolve_precision("auto", torch.device("mps")) == "fp32"
+    with pytest.raises(ConfigError, match="--precision must be one of"):
+        perf.resolve_precision("fp8", cpu)
+
+
+def test_channels_last_only_for_conv_models():
+    from ganzoo_plugins.dcgan.model import DCGAN
+    from ganzoo_plugins.mlp_gan.model import MLPGAN
+
+    cpu = torch.device("cpu")
+    assert perf.Perf.resolve(cpu, DCGAN(image_size=16, ngf=8, ndf=8)).channels_last
+    assert not perf.Perf.resolve(cpu, MLPGAN()).channels_last
+    assert not perf.Perf.resolve(cpu, DCGAN(image_size=16), channels_last=False).channels_last
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_fused_and_foreach_adam_match_the_plain_update(fused):
+    torch.manual_seed(0)
+    w = torch.randn(7, 5)
+    grads = [torch.randn(7, 5) for _ in range(3)]
+    results = []
+    for opt_fn in (lambda p: torch.optim.Adam(p, lr=1e-2, betas=(0.5, 0.999), foreach=False),
+                   lambda p: perf.make_optimizer(p, "adam", 1e-2, (0.5, 0.999), fused=fused)):
+        p = torch.nn.Parameter(w.clone())
+        opt = opt_fn([p])
+        for g in grads:
+            p.grad = g.clone()
+            opt.step()
+        results.append(p.detach())
+    assert opt.defaults["fused" if fused else "foreach"] is True
+    torch.testing.assert_close(results[0], results[1], rtol=1e-5, atol=1e-6)
+
+
+def test_fp16_run_has_one_scaler_per_optimizer_and_checkpoints_it(tmp_path):
+    out = tmp_path / "run"
+    result = ganzoo.train("dcgan", "fake", max_steps=2, batch_size=8, settings={**TINY, "size": "32"},
+                          precision="fp16", out=out, progress=False, device="cpu")
+    assert result.config["train"]["perf"]["precision"] == "fp16"
+    assert "--precision fp16" in result.config["train"]["command"]
+    state = json.loads(next((out / "checkpoints").glob("step-*/state.json")).read_text())
+    scalers = state["stepper"]["scalers"]["__state_dict__"]["__dict__"]
+    assert sorted(role for role, _ in scalers) == ["discriminator", "generator"]
+
+
+def test_defaults_and_fp32_both_train_and_record_their_settings(tmp_path):
+    fast = ganzoo.train("mlp-gan", "fake", max_steps=3, batch_size=16, settings={"size": "64"},
+                        out=tmp_path / "fast", progress=False, device="cpu")
+    plain = ganzoo.train("mlp-gan", "fake", max_steps=3, batch_size=16, settings={"size": "64"},
+                         precision="fp32", fused=False, out=tmp_path / "plain", progress=False,
+                         device="cpu")
+    assert fast.config["train"]["perf"]["fused"] is True
+    assert plain.config["train"]["perf"] == {"precision": "fp32", "channels_last": False,
+                                             "fused": False, "compile": False}
+    assert "--no-fused" in plain.config["train"]["command"]
+    for r in (fast, plain):
+        assert all(torch.isfinite(p).all() for p in r.model.parameters())
+
+
+def test_cli_rejects_an_unknown_precision_in_one_line(run_cli, tmp_path):
+    res = run_cli("train", "mlp-gan", "fake", "--max-steps", "1", "--precision", "fp8",
+                  "--out", str(tmp_path / "x"))
+    assert res.returncode == 2
+    assert "--precision" in res.stderr and "fp8" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_api_rejects_an_unknown_precision_before_writing(tmp_path):
+    with pytest.raises(ConfigError, match="did you mean 'bf16'"):
+        ganzoo.train("mlp-gan", "fake", max_steps=1, precision="bf61", out=tmp_path / "y")
+    assert not (tmp_path / "y").exists()
