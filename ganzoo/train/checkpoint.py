@@ -433,6 +433,7 @@ def restore(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where:
                 decoded = decode(saved, tensors)
                 for role, opt in value.items():
                     opt.load_state_dict(decoded[role])
+                    _match_param_layout(opt)
             elif hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
                 value.load_state_dict(decode(saved["__state_dict__"], tensors))
             else:
@@ -523,3 +524,20 @@ def resume_options(run_dir: str | Path, model: str | None = None,
         raise CheckpointError(f"{path / STATE}: damaged run settings ({_reason(exc)})") from None
     opts.out = run_dir
     return opts, path, state, tensors
+
+
+def _match_param_layout(opt: Any) -> None:
+    """Give restored optimizer state its parameter's memory layout (e.g. channels_last).
+
+    Checkpoints store tensors contiguous; fused/foreach Adam walk a parameter and its
+    ``exp_avg`` as flat buffers, so a layout mismatch silently mixes elements after resume.
+    """
+    import torch
+
+    for group in opt.param_groups:
+        for p in group["params"]:
+            for key, value in opt.state.get(p, {}).items():
+                if (isinstance(value, torch.Tensor) and value.shape == p.shape
+                        and value.stride() != p.stride()):
+                    opt.state[p][key] = torch.empty_like(p, dtype=value.dtype).copy_(value)
+
