@@ -227,6 +227,9 @@ def resolve_options(opts: TrainOptions, registered: bool = True) -> ResolvedOpti
                  for k, v in model_raw.items()}
     data_set = {k: _config.coerce(f"dataset '{dataset}'", k, data_params[k], v)
                 for k, v in data_raw.items()}
+    if loss_spec.name == spec.default_loss:  # recipe loss settings fit the default loss only
+        for key, value in per_data.get("loss_settings", {}).items():
+            loss_raw.setdefault(key, value)
     loss_set = _config.resolve("loss", loss_spec.name, loss_spec.params, loss_raw)
     # Dataset-specific model defaults from the recipe (dcgan on digits: 1x32x32), unless set.
     for key, value in per_data.get("hparams", {}).items():
