@@ -354,6 +354,7 @@ def main() -> None:
     ap.add_argument("--quality", nargs="*", metavar="MODEL=EPOCHS",
                     help="instead: digits quality of fp32 vs the fast defaults on a short recipe "
                          "(default dcgan=5 mlp-gan=20)")
+    ap.add_argument("--scaling", action="store_true", help="instead: only the scaling table")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
@@ -362,6 +363,13 @@ def main() -> None:
         ap.error("--repeats must be at least 3 (medians)")
     if args.gpu:
         return gpu_main(args)
+    if args.scaling:
+        with tempfile.TemporaryDirectory(prefix="ganzoo-scaling-") as tmpname:
+            scaling(Path(tmpname))
+        print(extra_scaling[0])
+        if not args.no_write:
+            write_sections({SECTIONS[0]: machine("cpu"), SECTIONS[2]: extra_scaling[0]})
+        return None
     if args.quality is not None:
         return quality_main(args.quality or ["dcgan=5", "mlp-gan=20"], not args.no_write)
     t_start = time.perf_counter()
@@ -480,6 +488,12 @@ def compile_and_scaling(tmp: Path, R: int) -> list[str]:
                      f"({c['rate'] / d['rate']:.2f}x), compile cost {c['wall'] - d['wall']:.1f} s "
                      f"(extra wall time of the whole {warm + steps}-step run), peak RSS "
                      f"{c['rss']:.0f} vs {d['rss']:.0f} MiB")
+    scaling(tmp)
+    return ["With `--compile` (opt-in; not a default because the win is small on a CPU and the "
+            "first steps pay the compile):", "", *lines, ""]
+
+
+def scaling(tmp: Path) -> None:
     print("scaling", file=sys.stderr)
     table = ["| dcgan run | ganzoo img/s | time per CelebA epoch (202,599 images) | peak RSS (MiB) |",
              "|---|---:|---:|---:|"]
@@ -493,12 +507,10 @@ def compile_and_scaling(tmp: Path, R: int) -> list[str]:
     extra_scaling.append("\n".join([
         SECTIONS[2], "",
         "DCGAN with ganzoo's defaults on this CPU, one run per row (1 warm-up step, 2-3 timed), "
-        "measured by `python benchmarks/run.py`. Per image, G and D cost grows with the pixel "
+        "measured by `python benchmarks/run.py` (or `--scaling` alone). Per image, G and D cost grows with the pixel "
         "count plus one more block per doubling, so time per epoch grows about 4x per doubling "
         "of the image side; batch size changes throughput only modestly on a CPU (the matmuls "
         "are already large), so it trades per-step latency, not epoch time.", "", *table, ""]))
-    return ["With `--compile` (opt-in; not a default because the win is small on a CPU and the "
-            "first steps pay the compile):", "", *lines, ""]
 
 
 # ---------------------------------------------------------------------------------------------
