@@ -45,7 +45,9 @@ def save_folder(model: Any, folder: str | Path, config: dict[str, Any]) -> Path:
     networks = model.networks()
     primary = model.primary
     files = {primary: WEIGHTS_NAME}
-    meta = {"format": "pt", "ganzoo_version": __version__}
+    # One metadata key only: safetensors serialises metadata from a hash map, so with two keys
+    # their order (and the file's bytes) changes from run to run. The version is in config.json.
+    meta = {"format": "pt"}
     write_with(folder / WEIGHTS_NAME, lambda p: save_file(_state(networks[primary]), str(p), metadata=meta))
     if "discriminator" in networks:
         files["discriminator"] = DISCRIMINATOR_NAME

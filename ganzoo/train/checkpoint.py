@@ -175,7 +175,8 @@ def save(run_dir: Path, step: int, state: dict[str, Any], tensors: dict[str, Any
     try:
         base.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=base, prefix=f".{name}.", suffix=".tmp"))
-        save_file(tensors, str(tmp / TENSORS), metadata={"format": "pt", "ganzoo_checkpoint": str(FORMAT)})
+        # One metadata key: safetensors orders metadata by hash, so two keys make the bytes vary.
+        save_file(tensors, str(tmp / TENSORS), metadata={"format": "pt"})
         with open(tmp / STATE, "w", encoding="utf-8") as fh:
             json.dump({"format": FORMAT, **state}, fh)
             fh.flush()
