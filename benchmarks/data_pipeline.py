@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import torch
+from docsection import write_section
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the JPEG writer shared with the tests
@@ -131,23 +132,7 @@ def main() -> None:
     ])
     print(table)
     if not args.no_write:
-        update_doc(REPO / "docs" / "benchmarks.md", table)
-
-
-def update_doc(path: Path, body: str) -> None:
-    """Replace only our section, re-reading the file right before the atomic write."""
-    from ganzoo.io import atomic_open
-
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"{SECTION}\n\n{body}\n"
-    start = text.find(SECTION + "\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[end:] if end >= 0 else "")
-    with atomic_open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+        write_section(SECTION, f"{SECTION}\n\n{table}")
 
 
 if __name__ == "__main__":

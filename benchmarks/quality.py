@@ -17,7 +17,6 @@ Writes the "## Quality on digits" section of docs/benchmarks.md (only that secti
 from __future__ import annotations
 
 import argparse
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -26,9 +25,9 @@ from typing import Any
 import torch
 
 import ganzoo
+from docsection import write_section
 from ganzoo.data import DataRequest, load_dataset
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION = "## Quality on digits"
 N_SAMPLES = 1000
 
@@ -107,18 +106,7 @@ def main() -> None:
             f"(`classifier-cnn`) trained on the digits training split.\n\n{table}\n")
     print(body)
     if not args.no_write and len(args.only) == 4:
-        write_section(body)
-
-
-def write_section(body: str) -> None:
-    """Replace only this script's section of docs/benchmarks.md (others own the rest)."""
-    from ganzoo.io import atomic_open
-
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: body + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + body
-    with atomic_open(DOC, "w", encoding="utf-8") as fh:
-        fh.write(text)
+        write_section(SECTION, body)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -28,9 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from docsection import write_section
+
 REPO = Path(__file__).resolve().parent.parent
 WEIGHTS = REPO / "weights"
-DOC = REPO / "docs" / "benchmarks.md"
 SECTION = "## Reproducing the zoo"
 #: The metric each task's reproduction is judged by, and the tolerance.
 HEADLINE = {"adversarial": "fid", "classification": "test_accuracy", "regression": "test_mse"}
@@ -138,20 +138,9 @@ def main() -> None:
             f" took {sum(r['seconds'] for r in rows):.0f} s of training in all.\n\n" + "\n".join(table) + "\n")
     print(body)
     if not args.no_write and not args.names:
-        write_section(body)
+        write_section(SECTION, body)
     if not all(r["ok"] for r in rows):
         sys.exit(1)
-
-
-def write_section(body: str) -> None:
-    """Replace only this script's section of docs/benchmarks.md (others own the rest)."""
-    from ganzoo.io import atomic_open
-
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: body + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + body
-    with atomic_open(DOC, "w", encoding="utf-8") as fh:
-        fh.write(text)
 
 
 if __name__ == "__main__":

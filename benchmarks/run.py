@@ -30,7 +30,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -40,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))  # formats.write_jpegs, shared with the tests
+
+import docsection  # noqa: E402
 
 TARGETS = {"dcgan": 1.7, "mlp-gan": 1.4, "sampling": 0.95, "list_s": 0.35}
 SECTIONS = ("## Machine", "## Speed: ganzoo vs the seed loops", "## Scaling", "## GPU",
@@ -613,24 +613,8 @@ def gpu_main(args: argparse.Namespace) -> None:
 
 
 def write_sections(sections: dict[str, str]) -> None:
-    """Replace only these sections (re-reading the file right before the atomic write).
-
-    New sections go right after the title (the machine header) or at the end.
-    """
-    from ganzoo.io import atomic_open
-
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    for title, body in sections.items():
-        pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-        if pattern.search(text):
-            text = pattern.sub(lambda _: body.rstrip("\n") + "\n\n", text, count=1)
-        elif title == SECTIONS[0]:
-            head, sep, rest = text.partition("\n## ")
-            text = head.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n\n" + (sep.lstrip("\n") + rest if sep else "")
-        else:
-            text = text.rstrip("\n") + "\n\n" + body.rstrip("\n") + "\n"
-    with atomic_open(DOC, "w", encoding="utf-8") as fh:
-        fh.write(text.rstrip("\n") + "\n")
+    """Rewrite only this script's sections; the machine header goes first."""
+    docsection.write_sections(sections, first=SECTIONS[0])
 
 
 if __name__ == "__main__":

@@ -15,15 +15,15 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from docsection import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
 TARGET_S = 0.35
 
 COMMANDS = [
@@ -97,19 +97,6 @@ def render(rows: list[tuple[str, float, float]], repeats: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str) -> None:
-    from ganzoo.io import atomic_open
-
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Startup\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    with atomic_open(DOC, "w", encoding="utf-8") as fh:
-        fh.write(text.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9)
@@ -120,7 +107,7 @@ def main() -> None:
     section = render(measure(args.repeats), args.repeats)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section("## Startup", section)
 
 
 if __name__ == "__main__":

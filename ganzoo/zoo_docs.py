@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 _PICTURE = {"adversarial": "samples.png", "classification": "confusion.png", "regression": "forecast.png"}
