@@ -186,3 +186,21 @@ def test_new_run_dirs_never_collide(tmp_path):
     a = new_run_dir("dcgan", "digits", None, tmp_path)
     b = new_run_dir("dcgan", "digits", None, tmp_path)
     assert a != b and a.is_dir() and b.is_dir()
+
+
+def test_command_spells_out_what_the_recipe_filled_in():
+    """A card's command must reproduce the run even after the model's recipe changes."""
+    import shlex
+
+    from ganzoo.config import parse_set
+    from ganzoo.train.options import TrainOptions, resolve_options
+
+    opts = resolve_options(TrainOptions(model="dcgan", dataset="digits"))
+    argv = shlex.split(opts.command())
+    sets = parse_set(argv[i + 1] for i, arg in enumerate(argv) if arg == "--set")
+    assert sets["model.image_size"] == "32" and sets["model.channels"] == "1"
+    assert sets["loss.real_label"] == "0.9"
+    again = resolve_options(TrainOptions(model="dcgan", dataset="digits", settings=sets))
+    assert again.model_settings == opts.model_settings
+    assert again.loss_settings == opts.loss_settings
+    assert again.command() == opts.command()

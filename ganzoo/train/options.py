@@ -112,9 +112,22 @@ class ResolvedOptions:
         args += [] if self.fused else ["--no-fused"]
         args += ["--compile"] if self.compile else []
         args += ["--sync-bn"] if self.sync_bn else []
-        for key, value in self.raw_settings.items():
+        for key, value in self.settings_for_command().items():
             args += ["--set", f"{key}={value}"]
         return shlex.join(args)
+
+    def settings_for_command(self) -> dict[str, Any]:
+        """The user's ``--set`` values plus what the recipe filled in (as ``model.``/``loss.``
+        keys), so the command still reproduces the run after a recipe changes."""
+        out: dict[str, Any] = dict(self.raw_settings)
+        given = {key.split(".", 1)[-1] for key in out}
+        for key, value in self.model_settings.items():
+            if key not in given:
+                out[f"model.{key}"] = value
+        for key, value in self.loss_settings.items():
+            if key not in given and value != self.loss_spec.params[key].default:
+                out[f"loss.{key}"] = value
+        return out
 
 
 def _int(name: str, value: Any, minimum: int, hint: str) -> int:
