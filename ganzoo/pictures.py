@@ -93,8 +93,10 @@ def loss_curves(steps: Sequence[int], series: dict[str, Sequence[float]], path: 
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot(1, 1, 1)
+        few = len(steps) <= 30  # a short run logs a handful of points: show them as dots
         for label, ys in series.items():
-            ax.plot(list(steps)[: len(ys)], list(ys), label=label)
+            ax.plot(list(steps)[: len(ys)], list(ys), label=label, marker="o" if few else None)
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_title(title)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("loss")
