@@ -18,6 +18,8 @@ SAVER = r"""
 import sys, torch
 from ganzoo.train import checkpoint
 run, step = sys.argv[1], 0
+if checkpoint.list_checkpoints(run):  # continue numbering like a resumed run does
+    step = checkpoint.load(checkpoint.latest(run))[0]["step"]
 while True:
     step += 1
     tensors = {"w": torch.full((256, 256), float(step)), "b": torch.arange(step % 7 + 1.0)}

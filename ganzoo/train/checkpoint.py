@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, GanzooError
-from ..io import atomic_open
+from ..io import atomic_open, fsync_dir
 
 FORMAT = 1
 DIR_NAME = "checkpoints"
@@ -182,7 +182,7 @@ def save(run_dir: Path, step: int, state: dict[str, Any], tensors: dict[str, Any
             fh.flush()
             os.fsync(fh.fileno())
         _fsync_file(tmp / TENSORS)
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         if final.exists():  # the same step again (a resume re-ran it): swap, never mix
             old = base / f".{name}.{os.getpid()}.old"
             os.replace(final, old)
@@ -191,7 +191,7 @@ def save(run_dir: Path, step: int, state: dict[str, Any], tensors: dict[str, Any
         else:
             os.replace(tmp, final)
         tmp = None
-        _fsync_dir(base)
+        fsync_dir(base)
         with atomic_open(base / LATEST, "w", encoding="utf-8") as fh:
             fh.write(name + "\n")
     except (OSError, SafetensorError) as exc:  # safetensors wraps I/O errors (EFBIG, ENOSPC)
@@ -207,32 +207,31 @@ def save(run_dir: Path, step: int, state: dict[str, Any], tensors: dict[str, Any
 
 
 def _prune(base: Path, keep: int | None, current: str) -> None:
-    """Drop checkpoints beyond the newest ``keep`` and leftovers of killed saves."""
-    for leftover in base.glob(".step-*"):
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
+    """Drop checkpoints beyond the newest ``keep`` and leftovers of killed saves or prunes.
+
+    A checkpoint is renamed out of sight before it is deleted, so a prune killed half-way
+    never leaves a half-deleted folder that still looks like a checkpoint.
+    """
+    for pattern in (".step-*", ".trash-*"):
+        for leftover in base.glob(pattern):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
     if keep is None:
         return
     steps = list_checkpoints(base.parent)
     for path in steps[:-keep] if keep > 0 else steps:
         if path.name != current:
-            shutil.rmtree(path, ignore_errors=True)
+            trash = base / f".trash-{path.name}"
+            try:
+                os.replace(path, trash)
+            except OSError:
+                continue
+            shutil.rmtree(trash, ignore_errors=True)
 
 
 def _fsync_file(path: Path) -> None:
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # --------------------------------------------------------------------------------------------
