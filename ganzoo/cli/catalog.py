@@ -129,7 +129,8 @@ def info_cmd(name: str, as_json: bool) -> None:
             f"pretrained:      {', '.join(pretrained) if pretrained else '(none)'}",
         ]
     elif spec.kind == "dataset":
-        shape = "x".join(map(str, spec.shape)) if spec.shape else "depends on the files"
+        shape = ("x".join(map(str, spec.shape)) if spec.shape
+                 else "follows the model (resized or windowed when loaded)")
         lines += [
             f"modality:        {spec.modality}",
             f"shape:           {shape}",
