@@ -92,6 +92,16 @@ def _lookup(name: str) -> Any:
     raise error
 
 
+def _flat(recipe: dict[str, Any]) -> dict[str, Any]:
+    """A per-dataset recipe with its nested model / loss settings inlined."""
+    out = {k: v for k, v in recipe.items() if k not in ("hparams", "loss_settings")}
+    return {**out, **recipe.get("hparams", {}), **recipe.get("loss_settings", {})}
+
+
+def _recipe_text(recipe: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in recipe.items())
+
+
 def _params_table(params: dict[str, Any]) -> list[str]:
     if not params:
         return ["  (none)"]
@@ -125,7 +135,10 @@ def info_cmd(name: str, as_json: bool) -> None:
             f"default dataset: {spec.default_dataset}",
             f"input:           {spec.inputs}",
             f"output:          {spec.outputs}",
-            "recipe:          " + ", ".join(f"{k}={v}" for k, v in spec.recipe.items()),
+            "recipe:          " + _recipe_text({k: v for k, v in spec.recipe.items()
+                                                 if k != "datasets"}),
+            *(f"  on {name + ':':<13}{_recipe_text(_flat(over))}"
+              for name, over in spec.recipe.get("datasets", {}).items()),
             f"pretrained:      {', '.join(pretrained) if pretrained else '(none)'}",
         ]
     elif spec.kind == "dataset":
