@@ -58,10 +58,9 @@ def _build() -> Catalog:
                 continue
             table = catalog.specs[kind]
             for spec in collected:
-                if not isinstance(spec, WeightsSpec):
-                    spec = dataclasses.replace(
-                        spec, plugin=plugin_name, distribution=info.distribution, version=info.version
-                    )
+                spec = dataclasses.replace(
+                    spec, plugin=plugin_name, distribution=info.distribution, version=info.version
+                )
                 existing = table.get(spec.name)
                 if existing is not None:
                     first = getattr(existing, "plugin", "") or "?"

@@ -140,5 +140,9 @@ class WeightsSpec:
     dataset: str
     description: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: Filled in by the registry, as for the other specs.
+    plugin: str = ""
+    distribution: str = ""
+    version: str = ""
 
     kind = "pretrained"
