@@ -28,8 +28,27 @@ _PREFIXES = ("model", "data", "loss")
 _FALLBACK = {"batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "epochs": 5, "optimizer": "adam"}
 
 
+@dataclass(kw_only=True)
+class RunKnobs:
+    """Knobs that pass through validation unchanged, shared by both option records."""
+
+    #: Reliability: checkpoint every N steps (and at each epoch end), keep the newest K,
+    #: what a non-finite loss does (see ganzoo/train/guard.py).
+    checkpoint_every: int | None = None
+    keep_checkpoints: int = 3
+    on_nan: str = "stop"
+    #: Speed (see ganzoo/train/perf.py): autocast precision, NHWC for conv models, fused
+    #: optimizer kernels, opt-in torch.compile.
+    precision: str = "auto"
+    channels_last: bool = True
+    fused: bool = True
+    compile: bool = False
+    #: Multi-process (torchrun): BatchNorm statistics over all ranks' batches (CUDA only).
+    sync_bn: bool = False
+
+
 @dataclass
-class TrainOptions:
+class TrainOptions(RunKnobs):
     """The knobs of ``ganzoo train``; ``None`` means "the model's recipe"."""
 
     model: str
@@ -47,23 +66,10 @@ class TrainOptions:
     out: str | Path | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     log_every: int | None = None
-    #: Reliability: checkpoint every N steps (and at each epoch end), keep the newest K,
-    #: what a non-finite loss does (see ganzoo/train/guard.py).
-    checkpoint_every: int | None = None
-    keep_checkpoints: int = 3
-    on_nan: str = "stop"
-    #: Speed (see ganzoo/train/perf.py): autocast precision, NHWC for conv models, fused
-    #: optimizer kernels, opt-in torch.compile.
-    precision: str = "auto"
-    channels_last: bool = True
-    fused: bool = True
-    compile: bool = False
-    #: Multi-process (torchrun): BatchNorm statistics over all ranks' batches (CUDA only).
-    sync_bn: bool = False
 
 
 @dataclass
-class ResolvedOptions:
+class ResolvedOptions(RunKnobs):
     """Validated options with every default filled in from the model's recipe."""
 
     model_spec: ModelSpec
@@ -86,14 +92,6 @@ class ResolvedOptions:
     data_settings: dict[str, Any]
     loss_settings: dict[str, Any]
     raw_settings: dict[str, str]
-    checkpoint_every: int | None = None
-    keep_checkpoints: int = 3
-    on_nan: str = "stop"
-    precision: str = "auto"
-    channels_last: bool = True
-    fused: bool = True
-    compile: bool = False
-    sync_bn: bool = False
 
     def command(self) -> str:
         """The ``ganzoo train`` command line that reproduces this run."""
