@@ -38,7 +38,7 @@ class Trainer:
                  progress: bool | None = None, checkpoint_every: int | None = None,
                  keep_checkpoints: int | None = 3, on_nan: str = "stop",
                  perf: Any = None, dist: DistInfo = distributed.SINGLE,
-                 sync_bn: bool = False) -> None:
+                 sync_bn: bool = False, augment: str = "", ema: float = 0.0) -> None:
         self.model, self.bundle, self.out, self.device = model, bundle, out, device
         #: Multi-process (torchrun) facts; rank 0 alone writes files and prints.
         self.dist = dist
@@ -61,7 +61,9 @@ class Trainer:
         self.step = 0
         self.epoch = 0
         self.position = 0
+        self.seed = seed
         self.perm_generator = torch.Generator().manual_seed(seed)
+        self.final_frame: Any = None  # the finished generator's grid, when finish() changed it
         self.history: list[dict[str, Any]] = []
         self.frames: list[Any] = []  # fixed-noise grids, one per epoch (GANs)
         self._epoch_order: torch.Tensor | None = None
@@ -73,6 +75,8 @@ class Trainer:
         if self.task == "adversarial":
             noise = torch.Generator(device=device).manual_seed(distributed.rank_seed(seed + 1, dist.rank))
             kwargs["noise"] = noise
+            kwargs["augment"] = augment
+            kwargs["ema"] = ema
             self.fixed_noise = model.sample_latent(
                 GRID_SIZE, generator=torch.Generator().manual_seed(seed + 2)).to(device)
         # perf (ganzoo/train/perf.py): precision, channels_last, fused optimizers, compile.
@@ -122,6 +126,10 @@ class Trainer:
                 else:
                     self._end_epoch(bar)
                     self.save_checkpoint()
+        if self.stepper.finish(self.seed + 3) and isinstance(self.stepper, AdversarialStep) \
+                and self.dist.is_main:
+            fake = self.stepper.generate(self.fixed_noise)
+            self.final_frame = pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(int(fake.shape[-1])))
         return self.final_metrics()
 
     def _done(self) -> bool:
@@ -283,9 +291,10 @@ class Trainer:
         logs = [r for r in self.history if r["kind"] == "log"]
         epochs = [r for r in self.history if r["kind"] == "epoch"]
         if isinstance(self.stepper, AdversarialStep):
-            if self.frames:
-                pictures.save_image(self.frames[-1], self.out / "samples.png")
-                pictures.save_gif(self.frames, self.out / "progress.gif")
+            frames = self.frames + ([self.final_frame] if self.final_frame is not None else [])
+            if frames:  # the last frame is the shipped generator (EMA weights, when on)
+                pictures.save_image(frames[-1], self.out / "samples.png")
+                pictures.save_gif(frames, self.out / "progress.gif")
                 written += ["samples.png", "progress.gif"]
             real = pictures_real(self.bundle, GRID_SIZE)
             fake = self.stepper.generate(self.fixed_noise)

@@ -23,6 +23,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 #: --precision values (kept here, torch-free; ganzoo/train/perf.py resolves "auto").
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 _PREFIXES = ("model", "data", "loss")
+#: DiffAugment policies (ganzoo/train/augment.py implements them; kept here torch-free).
+AUGMENT_POLICIES = ("translation", "cutout", "color")
 
 #: Seed defaults used where a model's recipe leaves a field out.
 _FALLBACK = {"batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "epochs": 5, "optimizer": "adam"}
@@ -66,6 +68,12 @@ class TrainOptions(RunKnobs):
     out: str | Path | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     log_every: int | None = None
+    #: GANs: DiffAugment policy for every image D sees ("translation,cutout,color", "none");
+    #: None means the recipe's (see ganzoo/train/augment.py).
+    augment: str | None = None
+    #: GANs: decay of the moving average of G's weights that is saved instead of the last
+    #: step's (0 = off); None means the recipe's (see ganzoo/train/ema.py).
+    ema: float | None = None
 
 
 @dataclass
@@ -87,6 +95,10 @@ class ResolvedOptions(RunKnobs):
     workers: int
     out: Path | None
     log_every: int
+    #: Canonical DiffAugment policy ("translation,cutout"), "" for none.
+    augment: str
+    #: EMA decay of G's weights, 0.0 for none.
+    ema: float
     #: User-set values per owner, typed; the model's still lack the data-derived ones.
     model_settings: dict[str, Any]
     data_settings: dict[str, Any]
@@ -110,6 +122,8 @@ class ResolvedOptions(RunKnobs):
         args += [] if self.fused else ["--no-fused"]
         args += ["--compile"] if self.compile else []
         args += ["--sync-bn"] if self.sync_bn else []
+        args += ["--augment", self.augment] if self.augment else []
+        args += ["--ema", repr(self.ema)] if self.ema else []
         for key, value in self.settings_for_command().items():
             args += ["--set", f"{key}={value}"]
         return shlex.join(args)
@@ -160,6 +174,33 @@ def parse_betas(value: Any) -> tuple[float, float]:
         if not 0.0 <= b < 1.0:
             raise ConfigError(f"--betas must both be in [0, 1), got {b1},{b2} (example: 0.5,0.999)")
     return (b1, b2)
+
+
+def _augment(value: Any, spec: ModelSpec) -> str:
+    """Validate a DiffAugment policy without importing torch; "" means none."""
+    names = [p.strip() for p in str(value or "").split(",") if p.strip()]
+    if names in ([], ["none"]):
+        return ""
+    bad = [n for n in names if n not in AUGMENT_POLICIES]
+    if bad:
+        matches = difflib.get_close_matches(bad[0], AUGMENT_POLICIES, n=1)
+        hint = f" — did you mean '{matches[0]}'?" if matches else ""
+        raise ConfigError(f"--augment: unknown policy {bad[0]!r}{hint}; use a comma-separated "
+                          f"list of {', '.join(AUGMENT_POLICIES)}, or none")
+    if spec.task != "adversarial":
+        raise ConfigError(f"--augment applies to GAN discriminators; '{spec.name}' is a {spec.task} "
+                          "model (drop --augment)")
+    return ",".join(dict.fromkeys(names))
+
+
+def _ema(value: Any, spec: ModelSpec) -> float:
+    decay = _float("--ema", value)
+    if not 0.0 <= decay < 1.0:
+        raise ConfigError(f"--ema must be in [0, 1) (0 turns it off), got {decay} (try 0.999)")
+    if decay and spec.task != "adversarial":
+        raise ConfigError(f"--ema averages a GAN generator's weights; '{spec.name}' is a {spec.task} "
+                          "model (drop --ema)")
+    return decay
 
 
 def split_settings(raw: Mapping[str, Any], model: ModelSpec, dataset_params: Mapping[str, Any],
@@ -246,6 +287,10 @@ def resolve_options(opts: TrainOptions, registered: bool = True) -> ResolvedOpti
     for key, value in per_data.get("hparams", {}).items():
         model_set.setdefault(key, value)
 
+    augment = _augment(opts.augment if opts.augment is not None
+                       else per_data.get("augment", recipe.get("augment")), spec)
+    ema = _ema(opts.ema if opts.ema is not None else per_data.get("ema", recipe.get("ema", 0.0)), spec)
+
     checkpoint_every = None if opts.checkpoint_every is None else _int(
         "--checkpoint-every", opts.checkpoint_every, 1, "omit it to checkpoint at epoch ends only")
     keep_checkpoints = _int("--keep-checkpoints", opts.keep_checkpoints, 1, "try 3")
@@ -266,7 +311,8 @@ def resolve_options(opts: TrainOptions, registered: bool = True) -> ResolvedOpti
         model_spec=spec, loss_spec=loss_spec, dataset=dataset, data_root=root, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, lr=lr, betas=betas,
         optimizer=str(recipe.get("optimizer", "adam")), seed=seed, device=opts.device,
-        workers=workers, out=out, log_every=log_every, model_settings=model_set,
+        workers=workers, out=out, log_every=log_every, augment=augment, ema=ema,
+        model_settings=model_set,
         data_settings=data_set, loss_settings=loss_set, raw_settings={k: str(v) for k, v in raw.items()},
         checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints, on_nan=opts.on_nan,
         precision=opts.precision, channels_last=bool(opts.channels_last), fused=bool(opts.fused),

@@ -12,6 +12,8 @@ from typing import Any
 import torch
 
 from ..data import Split, to_float
+from .augment import DiffAugment
+from .ema import GeneratorEMA
 from .perf import Perf, Scalers
 from .perf import make_optimizer as _make_optimizer
 
@@ -97,6 +99,14 @@ class Step:
         """Per-epoch figures on held-out data (none by default)."""
         return {}
 
+    def finish(self, seed: int) -> bool:
+        """After the last step: give the networks their final form (GANs: the EMA weights).
+
+        Returns whether the networks changed. The last checkpoint keeps the pre-finish state,
+        so a resumed run goes on training from where the loop stopped.
+        """
+        return False
+
     def log_line(self, epoch: str, step: str, m: dict[str, float]) -> str:
         body = " ".join(f"{k}: {v:.4f}" for k, v in m.items())
         return f"[{epoch}][{step}] {body}"
@@ -109,10 +119,15 @@ class AdversarialStep(Step):
     ``n_critic``-th batch (PyTorch-GAN's WGAN-GP schedule).
     """
 
-    def __init__(self, *args: Any, noise: torch.Generator, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, noise: torch.Generator, augment: str | None = None,
+                 ema: float = 0.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.noise = noise
         self.calls = 0
+        #: DiffAugment on every image D sees (see augment.py); identity when the policy is empty.
+        self.augment = DiffAugment(augment, generator=noise)
+        #: Moving average of G's weights (see ema.py), shipped at the end; None when off.
+        self.ema = GeneratorEMA(self.model.generator, ema) if ema else None
 
     def train_batch(self, x: torch.Tensor, y: torch.Tensor | None) -> None:
         G, D, loss = self.fwd["generator"], self.fwd["discriminator"], self.loss
@@ -123,15 +138,16 @@ class AdversarialStep(Step):
 
         # Forward passes under autocast; every loss in fp32 from the logits.
         opt_d.zero_grad(set_to_none=True)
+        aug = self.augment
         with autocast():
-            out_real = D(real)
+            out_real = D(aug(real) if aug else real)
         out_real = out_real.float()
         err_real = loss.d_loss_real(out_real)
         self._backward("discriminator", err_real)
         z = self.model.sample_latent(n, generator=self.noise, device=self.device)
         with autocast():
             fake = G(z)
-            out_fake = D(fake.detach())
+            out_fake = D(aug(fake.detach()) if aug else fake.detach())
         out_fake = out_fake.float()
         err_fake = loss.d_loss_fake(out_fake)
         self._backward("discriminator", err_fake)
@@ -155,13 +171,21 @@ class AdversarialStep(Step):
         if (self.calls - 1) % loss.n_critic == 0:
             opt_g.zero_grad(set_to_none=True)
             with autocast():  # plain D under DDP: its grads here are dropped, never synced
-                out = self.local["discriminator"](fake)
+                out = self.local["discriminator"](aug(fake) if aug else fake)
             out = out.float()
             err_g = loss.g_loss(out)
             self._backward("generator", err_g)
             self._step("generator")
+            if self.ema is not None:
+                self.ema.update()
             self._add("Loss_G", err_g)
             self._add("D(G(z))_after", loss.score(out))
+
+    def finish(self, seed: int) -> bool:
+        if self.ema is None:
+            return False
+        self.ema.apply(self.model.sample_latent, seed, self.device)
+        return True
 
     def log_line(self, epoch: str, step: str, m: dict[str, float]) -> str:
         def f(k: str) -> str:

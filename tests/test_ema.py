@@ -1,0 +1,94 @@
+"""The generator's moving average (ganzoo/train/ema.py, ``--ema``): what is saved, and resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import ganzoo
+from ganzoo.errors import ConfigError
+from ganzoo.train import checkpoint
+from ganzoo.weights import load
+
+MLP = {"settings": {"size": "64"}, "batch_size": 16, "progress": False, "device": "cpu"}
+
+
+def _raw_generator(step_dir: Path) -> dict[str, torch.Tensor]:
+    tensors = load_file(str(step_dir / "tensors.safetensors"))
+    prefix = "net/generator/"
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
+def test_the_saved_generator_is_the_moving_average_of_every_step(tmp_path):
+    decay, steps = 0.6, 4
+    out = tmp_path / "run"
+    ganzoo.train("mlp-gan", "fake", max_steps=steps, ema=decay, checkpoint_every=1,
+                 keep_checkpoints=steps, out=out, **MLP)
+    raws = [_raw_generator(p) for p in checkpoint.list_checkpoints(out)]
+    assert len(raws) == steps
+    saved = load_file(str(out / "model.safetensors"))
+    weights = [k for k in raws[0] if "running" not in k and "num_batches" not in k]
+    for key in weights:
+        avg = raws[0][key].clone()
+        for raw in raws[1:]:
+            avg = decay * avg + (1 - decay) * raw[key]
+        torch.testing.assert_close(saved[key], avg, rtol=1e-5, atol=1e-6)
+        assert not torch.equal(saved[key], raws[-1][key]) or "bias" in key
+    # BatchNorm statistics were re-estimated under the averaged weights, not copied.
+    stats = [k for k in raws[0] if k.endswith("running_mean")]
+    assert stats and any(not torch.equal(saved[k], raws[-1][k]) for k in stats)
+
+
+def test_re_estimated_statistics_fit_the_averaged_weights(tmp_path):
+    result = ganzoo.train("dcgan", "fake", max_steps=6, ema=0.7, out=tmp_path / "run",
+                          settings={"image_size": "16", "ngf": "8", "ndf": "8", "channels": "1",
+                                    "size": "96"}, batch_size=16, progress=False, device="cpu")
+    G = load(result.out).generator
+    z = result.model.sample_latent(4096, generator=torch.Generator().manual_seed(11))
+    with torch.no_grad():
+        G.eval()
+        eval_out = G(z)
+        G.train()
+        train_out = G(z)  # batch statistics of 4,096 fresh samples
+    assert (eval_out - train_out).abs().mean() < 0.02
+
+
+def test_ema_runs_record_it_and_are_deterministic(tmp_path):
+    runs = [ganzoo.train("mlp-gan", "fake", max_steps=3, ema=0.9, seed=4, out=tmp_path / str(i), **MLP)
+            for i in range(2)]
+    assert runs[0].config["train"]["ema"] == 0.9
+    assert "--ema 0.9" in runs[0].config["train"]["command"]
+    for p, q in zip(runs[0].model.parameters(), runs[1].model.parameters()):
+        assert torch.equal(p, q)
+    off = ganzoo.train("mlp-gan", "fake", max_steps=3, ema=0, seed=4, out=tmp_path / "off", **MLP)
+    assert off.config["train"]["ema"] is None and "--ema" not in off.config["train"]["command"]
+
+
+@pytest.mark.slow
+def test_stopped_and_resumed_with_ema_and_augment_is_bit_identical(tmp_path):
+    kw = {**MLP, "ema": 0.9, "augment": "translation,cutout,color", "epochs": 2, "checkpoint_every": 5}
+    straight = ganzoo.train("mlp-gan", "fake", out=tmp_path / "straight", **kw)
+    out = tmp_path / "run"
+    ganzoo.train("mlp-gan", "fake", max_steps=7, out=out, **kw)
+    state, _ = checkpoint.load(checkpoint.latest(out))
+    assert "ema" in state["stepper"]
+    resumed = ganzoo.train("mlp-gan", resume=out, max_steps=8, progress=False)
+    for p, q in zip(straight.model.parameters(), resumed.model.parameters()):
+        assert torch.equal(p, q)
+    for name in ("model.safetensors", "discriminator.safetensors"):
+        a, b = load_file(str(straight.out / name)), load_file(str(out / name))
+        assert all(torch.equal(a[k], b[k]) for k in a), name
+
+
+def test_bad_ema_values_are_one_line_errors(tmp_path, run_cli):
+    with pytest.raises(ConfigError, match=r"--ema must be in \[0, 1\)"):
+        ganzoo.train("mlp-gan", "fake", max_steps=1, ema=1.0, out=tmp_path / "a")
+    with pytest.raises(ConfigError, match="averages a GAN generator"):
+        ganzoo.train("lstm-regressor", "sine", max_steps=1, ema=0.99, out=tmp_path / "b")
+    res = run_cli("train", "mlp-gan", "fake", "--max-steps", "1", "--ema", "-0.5",
+                  "--out", str(tmp_path / "c"))
+    assert res.returncode == 2 and "--ema" in res.stderr and "Traceback" not in res.stderr
+    assert not any((tmp_path / n).exists() for n in "abc")
