@@ -1,4 +1,5 @@
-"""The generator's moving average (ganzoo/train/ema.py, ``--ema``): what is saved, and resume."""
+"""The generator's moving average (``--ema``, ganzoo/train/ema.py) and the learning-rate decay
+(``--lr-decay``): what is saved, and that resume continues both exactly."""
 
 from __future__ import annotations
 
@@ -68,8 +69,9 @@ def test_ema_runs_record_it_and_are_deterministic(tmp_path):
 
 
 @pytest.mark.slow
-def test_stopped_and_resumed_with_ema_and_augment_is_bit_identical(tmp_path):
-    kw = {**MLP, "ema": 0.9, "augment": "translation,cutout,color", "epochs": 2, "checkpoint_every": 5}
+def test_stopped_and_resumed_with_ema_augment_and_lr_decay_is_bit_identical(tmp_path):
+    kw = {**MLP, "ema": 0.9, "augment": "translation,cutout,color", "lr_decay": 0.25, "epochs": 2,
+          "checkpoint_every": 5}
     straight = ganzoo.train("mlp-gan", "fake", out=tmp_path / "straight", **kw)
     out = tmp_path / "run"
     ganzoo.train("mlp-gan", "fake", max_steps=7, out=out, **kw)
@@ -92,3 +94,26 @@ def test_bad_ema_values_are_one_line_errors(tmp_path, run_cli):
                   "--out", str(tmp_path / "c"))
     assert res.returncode == 2 and "--ema" in res.stderr and "Traceback" not in res.stderr
     assert not any((tmp_path / n).exists() for n in "abc")
+
+
+def test_lr_decay_keeps_the_rate_then_falls_linearly_to_zero(tmp_path):
+    out = tmp_path / "run"
+    result = ganzoo.train("mlp-gan", "fake", epochs=2, lr=1e-3, lr_decay=0.5, checkpoint_every=1,
+                          keep_checkpoints=8, out=out, **MLP)
+    assert result.config["train"]["lr_decay"] == 0.5
+    assert "--lr-decay 0.5" in result.config["train"]["command"]
+    rates = []
+    for step_dir in checkpoint.list_checkpoints(out):  # after steps 1..8: the rate step k used
+        state, tensors = checkpoint.load(step_dir)
+        groups = checkpoint.decode(state["stepper"]["optimizers"], tensors)["generator"]["param_groups"]
+        rates.append(round(groups[0]["lr"], 10))
+    assert rates == [1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 7.5e-4, 5e-4, 2.5e-4]
+    plain = ganzoo.train("mlp-gan", "fake", max_steps=2, out=tmp_path / "plain", **MLP)
+    assert plain.config["train"]["lr_decay"] is None and "--lr-decay" not in plain.config["train"]["command"]
+
+
+def test_bad_lr_decay_is_a_one_line_error(tmp_path, run_cli):
+    res = run_cli("train", "classifier", "digits", "--max-steps", "1", "--lr-decay", "1",
+                  "--out", str(tmp_path / "x"))
+    assert res.returncode == 2 and "--lr-decay" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "x").exists()

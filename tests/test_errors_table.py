@@ -92,6 +92,7 @@ ROWS = [
     Row("bad-augment", "unknown DiffAugment policy", ["train", "dcgan", "digits", "--augment", "flip"], "--augment: unknown policy 'flip'"),
     Row("augment-not-gan", "--augment for a model without a discriminator", ["train", "classifier", "digits", "--augment", "translation"], "applies to GAN discriminators"),
     Row("bad-ema", "EMA decay outside [0, 1)", ["train", "mlp-gan", "digits", "--ema", "1.5"], "--ema must be in [0, 1)"),
+    Row("bad-lr-decay", "--lr-decay outside [0, 1)", ["train", "dcgan", "digits", "--lr-decay", "1.2"], "--lr-decay is the fraction"),
     Row("bad-device", "unknown device", ["train", "dcgan", "digits", "--device", "gpu"], "--device must be one of"),
     Row("missing-data", "dataset folder that does not exist", ["train", "dcgan", "celeba", "--data-root", "nowhere"], "nowhere"),
     Row("shape-conflict", "setting that contradicts the data", ["train", "classifier", "digits", "--set", "num_classes=5"], "conflicts with dataset"),

@@ -52,6 +52,9 @@ from .options import set_option
 @click.option("--ema", type=float, metavar="DECAY",
               help="GANs: save a moving average of G's weights with this decay, e.g. 0.999; 0: off "
               "(default: the recipe's).")
+@click.option("--lr-decay", type=float, metavar="F",
+              help="Keep --lr for the first fraction F of the steps, then decay it linearly to 0 "
+              "(e.g. 0.3; default: the recipe's, else constant).")
 @set_option
 def train_cmd(model: str, dataset: str | None, data_root: str | None, epochs: int | None,
               max_steps: int | None, batch_size: int | None, lr: float | None, betas: str | None,
@@ -60,7 +63,8 @@ def train_cmd(model: str, dataset: str | None, data_root: str | None, epochs: in
               keep_checkpoints: int = 3, on_nan: str = "stop", resume: str | None = None,
               precision: str = "auto", channels_last: bool = True, fused: bool = True,
               compile_: bool = False, nproc: int | None = None, sync_bn: bool = False,
-              augment: str | None = None, ema: float | None = None) -> None:
+              augment: str | None = None, ema: float | None = None,
+              lr_decay: float | None = None) -> None:
     """Train MODEL on DATASET (default: the model's default dataset) and save a result folder.
 
     \b
@@ -92,7 +96,7 @@ def train_cmd(model: str, dataset: str | None, data_root: str | None, epochs: in
         workers=workers, out=out, settings=parse_set(settings), log_every=log_every,
         checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints, on_nan=on_nan,
         precision=precision, channels_last=channels_last, fused=fused, compile=compile_,
-        sync_bn=sync_bn, augment=augment, ema=ema,
+        sync_bn=sync_bn, augment=augment, ema=ema, lr_decay=lr_decay,
     ))
     if launch:  # validated here once; now the same command in N processes
         distributed.launch(nproc, sys.argv[1:])
@@ -129,7 +133,7 @@ def _resume(run_dir: str, model: str | None, dataset: str | None, given: dict): 
 
     ctx = click.get_current_context()
     fixed = [name for name in ("data_root", "batch_size", "lr", "betas", "loss", "seed", "out",
-                               "settings", "dataset", "augment", "ema")
+                               "settings", "dataset", "augment", "ema", "lr_decay")
              if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)]
     if fixed:
         flag = "DATASET" if fixed[0] == "dataset" else "--" + fixed[0].replace("_", "-").replace(

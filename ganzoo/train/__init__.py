@@ -43,7 +43,7 @@ def train(model: str, dataset: str | DataBundle | None = None, *, data_root: str
           keep_checkpoints: int = 3, on_nan: str = "stop",
           resume: str | Path | None = None, precision: str = "auto", channels_last: bool = True,
           fused: bool = True, compile: bool = False, augment: str | None = None,
-          ema: float | None = None) -> TrainResult:
+          ema: float | None = None, lr_decay: float | None = None) -> TrainResult:
     """Train registered model ``model`` on ``dataset`` (a registered name or a DataBundle).
 
     ``resume=RUN_DIR`` continues that run from its latest checkpoint with its saved settings
@@ -52,7 +52,8 @@ def train(model: str, dataset: str | DataBundle | None = None, *, data_root: str
     ``augment`` is the GANs' DiffAugment policy (``"translation,cutout,color"``, ``"none"``;
     default: the recipe's), applied to every image the discriminator sees. ``ema`` is the decay
     of the moving average of G's weights saved instead of the last step's (0: off; default:
-    the recipe's).
+    the recipe's). ``lr_decay=F`` keeps the learning rate for the first fraction F of the
+    steps, then decays it linearly to 0 (default: the recipe's; constant without one).
 
     ``precision``/``channels_last``/``fused``/``compile`` are the speed knobs of
     :mod:`ganzoo.train.perf` (the defaults are the measured fast ones; ``compile`` is opt-in).
@@ -78,7 +79,7 @@ def train(model: str, dataset: str | DataBundle | None = None, *, data_root: str
         workers=workers, out=out, settings=dict(settings or {}), log_every=log_every,
         checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints, on_nan=on_nan,
         precision=precision, channels_last=channels_last, fused=fused, compile=compile,
-        augment=augment, ema=ema,
+        augment=augment, ema=ema, lr_decay=lr_decay,
     ), registered=bundle is None)
     return run(opts, bundle=bundle, progress=progress, runs_dir=runs_dir)
 
@@ -152,7 +153,7 @@ def _run(opts: ResolvedOptions, bundle: DataBundle | None, progress: bool | None
                       checkpoint_every=opts.checkpoint_every,
                       keep_checkpoints=opts.keep_checkpoints, on_nan=opts.on_nan,
                       perf=perf, dist=info, sync_bn=opts.sync_bn, augment=opts.augment,
-                      ema=opts.ema)
+                      ema=opts.ema, lr_decay=opts.lr_decay)
     if info.enabled and info.is_main:
         print(f"distributed: {info.world_size} processes ({info.backend}), --batch-size "
               f"{opts.batch_size} per process, global batch {opts.batch_size * info.world_size}",
@@ -184,7 +185,7 @@ def _run(opts: ResolvedOptions, bundle: DataBundle | None, progress: bool | None
                   "batch_size": opts.batch_size, "lr": opts.lr, "betas": list(opts.betas),
                   "optimizer": opts.optimizer, "seed": opts.seed, "device": str(device),
                   "log_every": opts.log_every, "augment": opts.augment or None,
-                  "ema": opts.ema or None,
+                  "ema": opts.ema or None, "lr_decay": opts.lr_decay,
                   "perf": perf.describe(), "command": opts.command(),
                   "world_size": info.world_size,
                   "global_batch_size": opts.batch_size * info.world_size},

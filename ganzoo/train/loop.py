@@ -38,7 +38,8 @@ class Trainer:
                  progress: bool | None = None, checkpoint_every: int | None = None,
                  keep_checkpoints: int | None = 3, on_nan: str = "stop",
                  perf: Any = None, dist: DistInfo = distributed.SINGLE,
-                 sync_bn: bool = False, augment: str = "", ema: float = 0.0) -> None:
+                 sync_bn: bool = False, augment: str = "", ema: float = 0.0,
+                 lr_decay: float | None = None) -> None:
         self.model, self.bundle, self.out, self.device = model, bundle, out, device
         #: Multi-process (torchrun) facts; rank 0 alone writes files and prints.
         self.dist = dist
@@ -62,6 +63,8 @@ class Trainer:
         self.epoch = 0
         self.position = 0
         self.seed = seed
+        #: Linear learning-rate decay to 0 after this fraction of the steps (None: constant).
+        self.lr, self.lr_decay = lr, lr_decay
         self.perm_generator = torch.Generator().manual_seed(seed)
         self.final_frame: Any = None  # the finished generator's grid, when finish() changed it
         self.history: list[dict[str, Any]] = []
@@ -108,6 +111,8 @@ class Trainer:
                 while self.position < self.steps_per_epoch and not self._done():
                     idx = order[self.position * self.batch_size:(self.position + 1) * self.batch_size]
                     y = train.y[idx] if train.y is not None else None
+                    if self.lr_decay is not None:
+                        self._schedule_lr()
                     self.stepper.train_batch(train.x[idx], y)
                     self.step += 1
                     self.position += 1
@@ -131,6 +136,23 @@ class Trainer:
             fake = self.stepper.generate(self.fixed_noise)
             self.final_frame = pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(int(fake.shape[-1])))
         return self.final_metrics()
+
+    def lr_factor(self, step: int) -> float:
+        """The learning rate's multiplier at ``step``: 1, then linear to 0 at the last epoch's end.
+
+        A function of the step and ``--epochs`` alone (``--max-steps`` only stops early), so a
+        run stopped and resumed follows the same schedule.
+        """
+        if self.lr_decay is None:
+            return 1.0
+        t = step / max(self.epochs * self.steps_per_epoch, 1)
+        return 1.0 if t <= self.lr_decay else max(0.0, (1.0 - t) / (1.0 - self.lr_decay))
+
+    def _schedule_lr(self) -> None:
+        lr = self.lr * self.lr_factor(self.step)
+        for opt in self.stepper.optimizers.values():
+            for group in opt.param_groups:
+                group["lr"] = lr
 
     def _done(self) -> bool:
         return self.max_steps is not None and self.step >= self.max_steps

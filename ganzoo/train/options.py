@@ -74,6 +74,9 @@ class TrainOptions(RunKnobs):
     #: GANs: decay of the moving average of G's weights that is saved instead of the last
     #: step's (0 = off); None means the recipe's (see ganzoo/train/ema.py).
     ema: float | None = None
+    #: Decay the learning rate linearly to 0 after this fraction of the steps (0.3: over the
+    #: last 70 %); None means the recipe's (constant when it has none).
+    lr_decay: float | None = None
 
 
 @dataclass
@@ -99,6 +102,8 @@ class ResolvedOptions(RunKnobs):
     augment: str
     #: EMA decay of G's weights, 0.0 for none.
     ema: float
+    #: Fraction of the steps after which the lr decays linearly to 0; None: constant.
+    lr_decay: float | None
     #: User-set values per owner, typed; the model's still lack the data-derived ones.
     model_settings: dict[str, Any]
     data_settings: dict[str, Any]
@@ -124,6 +129,7 @@ class ResolvedOptions(RunKnobs):
         args += ["--sync-bn"] if self.sync_bn else []
         args += ["--augment", self.augment] if self.augment else []
         args += ["--ema", repr(self.ema)] if self.ema else []
+        args += ["--lr-decay", repr(self.lr_decay)] if self.lr_decay is not None else []
         for key, value in self.settings_for_command().items():
             args += ["--set", f"{key}={value}"]
         return shlex.join(args)
@@ -290,6 +296,12 @@ def resolve_options(opts: TrainOptions, registered: bool = True) -> ResolvedOpti
     augment = _augment(opts.augment if opts.augment is not None
                        else per_data.get("augment", recipe.get("augment")), spec)
     ema = _ema(opts.ema if opts.ema is not None else per_data.get("ema", recipe.get("ema", 0.0)), spec)
+    lr_decay = opts.lr_decay if opts.lr_decay is not None else per_data.get("lr_decay", recipe.get("lr_decay"))
+    if lr_decay is not None:
+        lr_decay = _float("--lr-decay", lr_decay)
+        if not 0.0 <= lr_decay < 1.0:
+            raise ConfigError(f"--lr-decay is the fraction of training before the learning rate starts "
+                              f"its linear decay to 0, in [0, 1); got {lr_decay} (try 0.5)")
 
     checkpoint_every = None if opts.checkpoint_every is None else _int(
         "--checkpoint-every", opts.checkpoint_every, 1, "omit it to checkpoint at epoch ends only")
@@ -311,7 +323,7 @@ def resolve_options(opts: TrainOptions, registered: bool = True) -> ResolvedOpti
         model_spec=spec, loss_spec=loss_spec, dataset=dataset, data_root=root, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, lr=lr, betas=betas,
         optimizer=str(recipe.get("optimizer", "adam")), seed=seed, device=opts.device,
-        workers=workers, out=out, log_every=log_every, augment=augment, ema=ema,
+        workers=workers, out=out, log_every=log_every, augment=augment, ema=ema, lr_decay=lr_decay,
         model_settings=model_set,
         data_settings=data_set, loss_settings=loss_set, raw_settings={k: str(v) for k, v in raw.items()},
         checkpoint_every=checkpoint_every, keep_checkpoints=keep_checkpoints, on_nan=opts.on_nan,
