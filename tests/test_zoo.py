@@ -85,12 +85,7 @@ def test_schema_of_config_and_card(folder: Path) -> None:
 
 #: Shipped models known to miss an issue-6 target with the current default recipe (see the report
 #: in docs/zoo.md); strict, so the test fails as soon as a retrained model meets them.
-KNOWN_MISSES: dict[str, str] = {
-    "dcgan.digits": "default recipe (120 epochs, batch 32, label smoothing): fid_ratio 4.6, "
-                    "confidence 0.88, class 7 at 3.1 %",
-    "mlp-gan.digits": "default recipe (200 epochs): fid_ratio 7.1 (confidence 0.92 and coverage "
-                      "5.3 % pass)",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("folder", [
