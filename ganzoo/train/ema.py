@@ -42,10 +42,12 @@ class GeneratorEMA:
         self.averaged.update_parameters(self.net)
 
     def state_dict(self) -> dict[str, Any]:
-        return self.averaged.state_dict()
+        """The averaged weights under the generator's own key names (no wrapper prefix)."""
+        return {"n_averaged": self.averaged.n_averaged, "weights": self.averaged.module.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.averaged.load_state_dict(state)
+        self.averaged.module.load_state_dict(state["weights"])
+        self.averaged.n_averaged.copy_(state["n_averaged"])
 
     @torch.no_grad()
     def apply(self, sample_latent: Callable[..., torch.Tensor], seed: int,
