@@ -70,7 +70,7 @@ def test_ema_runs_record_it_and_are_deterministic(tmp_path):
 
 @pytest.mark.slow
 def test_stopped_and_resumed_with_ema_augment_and_lr_decay_is_bit_identical(tmp_path):
-    kw = {**MLP, "ema": 0.9, "augment": "translation,cutout,color", "lr_decay": 0.25, "epochs": 2,
+    kw = {**MLP, "ema": 0.8, "augment": "translation,cutout,color", "lr_decay": 0.25, "epochs": 2,
           "checkpoint_every": 5}
     straight = ganzoo.train("mlp-gan", "fake", out=tmp_path / "straight", **kw)
     out = tmp_path / "run"
@@ -117,3 +117,13 @@ def test_bad_lr_decay_is_a_one_line_error(tmp_path, run_cli):
                   "--out", str(tmp_path / "x"))
     assert res.returncode == 2 and "--lr-decay" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_run_shorter_than_the_average_s_horizon_keeps_its_last_weights_and_says_so(tmp_path, capsys):
+    out = tmp_path / "run"
+    result = ganzoo.train("mlp-gan", "fake", max_steps=3, ema=0.99, out=out, **MLP)
+    assert "--ema 0.99 averages over ~100 generator steps but this run took 3" in capsys.readouterr().out
+    raw = _raw_generator(checkpoint.latest(out))
+    saved = load_file(str(out / "model.safetensors"))
+    assert all(torch.equal(saved[k], raw[k]) for k in raw)
+    assert result.config["train"]["ema"] == 0.99

@@ -49,23 +49,35 @@ class GeneratorEMA:
         self.averaged.module.load_state_dict(state["weights"])
         self.averaged.n_averaged.copy_(state["n_averaged"])
 
+    @property
+    def horizon(self) -> int:
+        """Steps the average effectively spans, 1 / (1 - decay)."""
+        return round(1 / (1 - self.decay))
+
+    @property
+    def updates(self) -> int:
+        return int(self.averaged.n_averaged)
+
     @torch.no_grad()
     def apply(self, sample_latent: Callable[..., torch.Tensor], seed: int,
-              device: torch.device) -> None:
+              device: torch.device) -> bool:
         """Load the averaged weights into ``net`` and re-estimate its BatchNorm statistics.
 
         ``sample_latent(n, generator=...)`` draws the noise; ``seed`` makes it reproducible.
+        A run shorter than the horizon (a smoke run) keeps its last weights and returns False:
+        its average would still be mostly the random initialisation.
         """
         from torch.optim.swa_utils import update_bn
 
-        if int(self.averaged.n_averaged) == 0:
-            return  # no G step was taken: nothing averaged yet
+        if self.updates < self.horizon:
+            return False
         for mine, avg in zip(self.net.parameters(), self.averaged.module.parameters()):
             mine.copy_(avg)
         if not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.net.modules()):
-            return
+            return True
         g = torch.Generator().manual_seed(seed)
         batches = [sample_latent(BN_BATCH_SIZE, generator=g).to(device) for _ in range(BN_BATCHES)]
         was = self.net.training
         update_bn(batches, self.net)
         self.net.train(was)
+        return True

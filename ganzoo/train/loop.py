@@ -131,8 +131,12 @@ class Trainer:
                 else:
                     self._end_epoch(bar)
                     self.save_checkpoint()
-        if self.stepper.finish(self.seed + 3) and isinstance(self.stepper, AdversarialStep) \
-                and self.dist.is_main:
+        changed = self.stepper.finish(self.seed + 3)
+        ema = getattr(self.stepper, "ema", None)
+        if self.dist.is_main and ema is not None and not changed:
+            print(f"note: --ema {ema.decay} averages over ~{ema.horizon} generator steps but this "
+                  f"run took {ema.updates}; saved the last step's weights instead", flush=True)
+        if changed and isinstance(self.stepper, AdversarialStep) and self.dist.is_main:
             fake = self.stepper.generate(self.fixed_noise)
             self.final_frame = pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(int(fake.shape[-1])))
         return self.final_metrics()

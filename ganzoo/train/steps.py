@@ -184,8 +184,7 @@ class AdversarialStep(Step):
     def finish(self, seed: int) -> bool:
         if self.ema is None:
             return False
-        self.ema.apply(self.model.sample_latent, seed, self.device)
-        return True
+        return self.ema.apply(self.model.sample_latent, seed, self.device)
 
     def log_line(self, epoch: str, step: str, m: dict[str, float]) -> str:
         def f(k: str) -> str:
