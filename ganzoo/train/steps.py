@@ -140,14 +140,14 @@ class AdversarialStep(Step):
         opt_d.zero_grad(set_to_none=True)
         aug = self.augment
         with autocast():
-            out_real = D(aug(real) if aug else real)
+            out_real = D(aug(real))
         out_real = out_real.float()
         err_real = loss.d_loss_real(out_real)
         self._backward("discriminator", err_real)
         z = self.model.sample_latent(n, generator=self.noise, device=self.device)
         with autocast():
             fake = G(z)
-            out_fake = D(aug(fake.detach()) if aug else fake.detach())
+            out_fake = D(aug(fake.detach()))
         out_fake = out_fake.float()
         err_fake = loss.d_loss_fake(out_fake)
         self._backward("discriminator", err_fake)
@@ -171,7 +171,7 @@ class AdversarialStep(Step):
         if (self.calls - 1) % loss.n_critic == 0:
             opt_g.zero_grad(set_to_none=True)
             with autocast():  # plain D under DDP: its grads here are dropped, never synced
-                out = self.local["discriminator"](aug(fake) if aug else fake)
+                out = self.local["discriminator"](aug(fake))
             out = out.float()
             err_g = loss.g_loss(out)
             self._backward("generator", err_g)
