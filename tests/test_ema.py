@@ -122,7 +122,7 @@ def test_bad_lr_decay_is_a_one_line_error(tmp_path, run_cli):
 def test_a_run_shorter_than_the_average_s_horizon_keeps_its_last_weights_and_says_so(tmp_path, capsys):
     out = tmp_path / "run"
     result = ganzoo.train("mlp-gan", "fake", max_steps=3, ema=0.99, out=out, **MLP)
-    assert "--ema 0.99 averages over ~100 generator steps but this run took 3" in capsys.readouterr().out
+    assert "--ema 0.99 averages over ~100 generator steps but this run took 3; keeping the last step" in capsys.readouterr().out
     raw = _raw_generator(checkpoint.latest(out))
     saved = load_file(str(out / "model.safetensors"))
     assert all(torch.equal(saved[k], raw[k]) for k in raw)

@@ -135,7 +135,7 @@ class Trainer:
         ema = getattr(self.stepper, "ema", None)
         if self.dist.is_main and ema is not None and not changed:
             print(f"note: --ema {ema.decay} averages over ~{ema.horizon} generator steps but this "
-                  f"run took {ema.updates}; saved the last step's weights instead", flush=True)
+                  f"run took {ema.updates}; keeping the last step's weights", flush=True)
         if changed and isinstance(self.stepper, AdversarialStep) and self.dist.is_main:
             fake = self.stepper.generate(self.fixed_noise)
             self.final_frame = pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(int(fake.shape[-1])))
