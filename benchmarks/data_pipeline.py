@@ -78,9 +78,9 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print only, leave docs alone")
     args = ap.parse_args()
 
-    from formats import write_jpegs
-
     from ganzoo.data import DataRequest, load_dataset
+
+    from formats import write_jpegs
 
     with tempfile.TemporaryDirectory(prefix="ganzoo-bench-") as tmp:
         root = Path(tmp) / "celeba"

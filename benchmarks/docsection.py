@@ -25,7 +25,7 @@ def write_sections(sections: dict[str, str], doc: Path = DOC, first: str | None 
         body = body.rstrip("\n") + "\n"
         pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
         if pattern.search(text):
-            text = pattern.sub(lambda _: body + "\n", text, count=1)
+            text = pattern.sub(lambda _, body=body: body + "\n", text, count=1)
         elif title == first:
             head, sep, rest = text.partition("\n## ")
             text = head.rstrip("\n") + "\n\n" + body + "\n" + ("## " + rest if sep else "")

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from docsection import write_section
 
 import ganzoo
-from docsection import write_section
 from ganzoo.data import DataRequest, load_dataset
 
 SECTION = "## Quality on digits"

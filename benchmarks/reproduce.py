@@ -74,7 +74,8 @@ def ship(name: str, n: int, seed: int) -> None:
         config["files"] = {primary: "model.safetensors"}
         config["train"]["wall_seconds"] = round(secs, 1)
         write_json(stage / CONFIG_NAME, config)
-        result = evaluate(stage, n=n, seed=seed)
+        gan = {"n": n} if config["task"] == "adversarial" else {}  # --n is the GAN task's option
+        result = evaluate(stage, seed=seed, **gan)
         result.ref = name
         record(stage, result, name=name)
     target = WEIGHTS / name
@@ -100,7 +101,8 @@ def reproduce(name: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         secs = train(argv, Path(tmp) / "run")
         judge = shipped["details"].get("judge")
-        again = evaluate(Path(tmp) / "run", n=shipped["n"] or 1000, seed=shipped["seed"], judge=judge)
+        gan = {"n": shipped["n"] or 1000, "judge": judge} if shipped["task"] == "adversarial" else {}
+        again = evaluate(Path(tmp) / "run", seed=shipped["seed"], **gan)
     key = HEADLINE[shipped["task"]]
     before, after = shipped["metrics"][key], again.metrics[key]
     rel = abs(after - before) / abs(before) if before else float("inf")

@@ -329,7 +329,7 @@ def machine(device: str) -> str:
             cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), cpu)
     except OSError:
         pass
-    from ganzoo.train.perf import cpu_has_native_bf16
+    from ganzoo.training.perf import cpu_has_native_bf16
 
     gpu = torch.cuda.get_device_name(0) if device == "cuda" else "none"
     load = os.getloadavg()[0]
@@ -384,7 +384,7 @@ def main() -> None:
         print("training: mlp-gan 1x28x28 batch 64", file=sys.stderr)
         ml = interleaved("mlp", training_variants("mlp-gan", "cpu", 64, 28, 1, 20,
                                                   150 if args.quick else 300, not args.quick), R, tmp)
-        for label, res, key, what in (("`dcgan` 3x64x64, batch 128", dc, "dcgan", "dcgan"),
+        for label, res, key, _what in (("`dcgan` 3x64x64, batch 128", dc, "dcgan", "dcgan"),
                                       ("`mlp-gan` 1x28x28, batch 64", ml, "mlp-gan", "mlp")):
             base = res["seed loop"]["rate"]
             for name, r in res.items():
@@ -429,9 +429,9 @@ def main() -> None:
                         f"{'met' if list_s <= TARGETS['list_s'] else 'MISSED'}")
 
         print("data pipeline", file=sys.stderr)
-        from formats import write_jpegs
-
         from ganzoo.data import DataRequest, load_dataset
+
+        from formats import write_jpegs
 
         n_img = 300 if args.quick else 600
         root = tmp / "celeba"
@@ -519,10 +519,10 @@ def scaling(tmp: Path) -> None:
 
 def quality_main(specs: list[str], write: bool) -> None:
     """Judge-CNN confidence and mode coverage (benchmarks/quality.py) for both precisions."""
+    import quality
     import torch
 
     import ganzoo
-    import quality
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="ganzoo-quality-") as tmpname:

@@ -31,7 +31,9 @@ __all__ = [
     "list_losses",
     "list_models",
     "list_pretrained",
+    "list_tasks",
     "load",
+    "push",
     "train",
 ]
 
@@ -64,26 +66,31 @@ def list_pretrained(pattern: str = "*") -> list[str]:
     return [s.name for s in registry.find(pattern, "pretrained")]
 
 
+def list_tasks(pattern: str = "*") -> list[str]:
+    """Names of the registered tasks (kinds of model) matching a glob pattern."""
+    from . import registry
+
+    return [s.name for s in registry.find(pattern, "task")]
+
+
 def create_model(name: str, **hparams: Any) -> ZooModel:
     """Build a fresh (untrained) model of family ``name``; unknown names and settings raise.
 
     ``hparams`` may be typed values or strings (as from ``--set``); both are validated.
     """
-    from . import config, registry
+    from .api import create_model as create
 
-    spec = registry.get_model(name)
-    values = config.resolve("model", name, spec.params, hparams)
-    return spec.load_builder()(**values)
+    return create(name, **hparams)
 
 
 def __getattr__(name: str) -> Any:
     # Heavy entry points (they import torch) are resolved on first access.
-    if name == "load":
-        from .weights import load
+    if name in ("load", "push"):
+        from . import api
 
-        return load
+        return getattr(api, name)
     if name == "train":
-        from .train import train
+        from .training import train
 
         return train
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")

@@ -197,8 +197,8 @@ class _Progress:
             self._rich.start()
             self._task = self._rich.add_task(self.label, total=self.total)
         else:
-            print(f"{self.label}: decoding {self.total} images once...", file=sys.stderr,
-                  flush=True)
+            sys.stderr.write(f"{self.label}: decoding {self.total} images once...\n")
+            sys.stderr.flush()
         return self
 
     def advance(self) -> None:
@@ -209,4 +209,5 @@ class _Progress:
         if self._rich is not None:
             self._rich.stop()
         elif self.enabled and exc[0] is None:
-            print(f"{self.label}: done", file=sys.stderr, flush=True)
+            sys.stderr.write(f"{self.label}: done\n")
+            sys.stderr.flush()

@@ -14,7 +14,6 @@ from typing import Any
 from .io import atomic_open
 
 CARD_NAME = "README.md"
-_PICTURES = ("samples.png", "grid.png", "confusion.png", "forecast.png", "losses.png")
 
 
 def _summary_text(model: Any) -> str:
@@ -26,21 +25,29 @@ def _summary_text(model: Any) -> str:
         return f"(summary unavailable: {type(exc).__name__}: {exc})"
 
 
-def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | None = None) -> Any:
-    """A ``huggingface_hub.ModelCard`` for a folder's ``config.json`` (and the model, for the summary)."""
+def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | None = None,
+               ref: str = "USER/REPO") -> Any:
+    """A ``huggingface_hub.ModelCard`` for a folder's ``config.json`` (and the model, for the summary).
+
+    The task (``TaskSpec``) gives the Hub ``pipeline_tag`` and tags, the picture shown first and
+    the usage lines; ``ref`` is the name those lines load.
+    """
     from huggingface_hub import ModelCard, ModelCardData
+
+    from . import registry
 
     name = str(config.get("model") or "model")
     task = str(config.get("task") or "")
+    spec = registry.catalog().specs["task"].get(task)
     data = config.get("dataset") if isinstance(config.get("dataset"), dict) else {}
     dataset_name = data.get("name") if isinstance(data.get("name"), str) else None
     metrics = config.get("metrics") if isinstance(config.get("metrics"), dict) else {}
     tags = ["ganzoo", "pytorch", name]
-    tags += {"adversarial": ["gan", "unconditional-image-generation"],
-             "classification": ["image-classification"],
-             "regression": ["time-series-forecasting"]}.get(task, [])
+    if spec is not None:
+        tags += [*spec.tags, *([spec.pipeline_tag] if spec.pipeline_tag else [])]
     card_data = ModelCardData(
         library_name="ganzoo",
+        pipeline_tag=(spec.pipeline_tag or None) if spec is not None else None,
         tags=tags,
         datasets=[dataset_name] if dataset_name else None,
         metrics=sorted(metrics) or None,
@@ -50,21 +57,15 @@ def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | N
     lines.append(f"A `{name}` model ({task or 'model'}) saved by "
                  f"[ganzoo](https://pypi.org/project/ganzoo/) {config.get('ganzoo_version', '')}.")
     lines.append("")
-    pictures = [p for p in _PICTURES if folder is not None and (Path(folder) / p).is_file()]
-    for pic in pictures:
-        lines += [f"![{pic.rsplit('.', 1)[0]}]({pic})", ""]
-    lines += ["## Use it", "", "```python", "import ganzoo", "",
-              'model = ganzoo.load("USER/REPO")  # or a local folder']
-    if task == "adversarial":
-        lines.append("images = model.sample(64, seed=0)  # float (64, C, H, W) in [0, 1]")
-    elif task == "classification":
-        lines.append("indices, probs = model.predict(images)  # images float (N, C, H, W) in [0, 1]")
-    elif task == "regression":
-        lines.append("future = model.forecast(series, steps=10)")
-    lines += ["```", "", "```bash"]
-    lines.append("ganzoo sample USER/REPO --n 64 --out grid.png" if task == "adversarial"
-                 else "ganzoo predict USER/REPO INPUT...")
-    lines += ["```", ""]
+    shown = [spec.picture] if spec is not None and spec.picture else []
+    shown += [p for p in config.get("pictures") or [] if isinstance(p, str) and p.endswith(".png")]
+    for picture in dict.fromkeys(shown):
+        if folder is not None and (Path(folder) / picture).is_file():
+            lines += [f"![{picture.rsplit('.', 1)[0]}]({picture})", ""]
+    python, shell = _usage(task, ref)
+    lines += ["## Use it", "", "```python", "import ganzoo", "", *python, "```", ""]
+    if shell:
+        lines += ["```bash", *shell, "```", ""]
     train = config.get("train") if isinstance(config.get("train"), dict) else {}
     if train.get("command"):
         lines += ["## How it was trained", "", "```bash", str(train["command"]), "```", ""]
@@ -81,6 +82,14 @@ def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | N
     if model is not None:
         lines += ["## Architecture", "", "```", _summary_text(model), "```", ""]
     return ModelCard(f"---\n{card_data.to_yaml()}\n---\n\n" + "\n".join(lines))
+
+
+def _usage(task: str, ref: str) -> tuple[list[str], list[str]]:
+    from . import registry, tasks
+
+    if task in registry.names("task"):
+        return tasks.get(task).usage(ref)
+    return [f'model = ganzoo.load("{ref}")'], []
 
 
 def write_card(folder: str | Path, config: dict[str, Any], model: Any = None) -> Path:

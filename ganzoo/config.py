@@ -12,8 +12,8 @@ from typing import Any
 from .errors import ConfigError, UnknownName
 from .specs import Param
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
 
 
 def parse_set(items: Iterable[str]) -> dict[str, str]:
@@ -37,8 +37,8 @@ def coerce(owner: str, key: str, param: Param, value: Any) -> Any:
         if kind == "bool":
             if isinstance(value, bool):
                 result: Any = value
-            elif isinstance(value, str) and value.lower() in _TRUE | _FALSE:
-                result = value.lower() in _TRUE
+            elif isinstance(value, str) and value.lower() in TRUE | FALSE:
+                result = value.lower() in TRUE
             else:
                 raise ValueError
         elif kind == "int":
@@ -62,7 +62,20 @@ def coerce(owner: str, key: str, param: Param, value: Any) -> Any:
     if param.choices is not None and result not in param.choices:
         allowed = ", ".join(repr(c) for c in param.choices)
         raise ConfigError(f"{owner}: setting '{key}' must be one of {allowed}, got {result!r}")
+    if kind in ("int", "float") and not _within(param, result):
+        raise ConfigError(f"{owner}: setting '{key}' must be {_bounds(param)}, got {result!r}")
     return result
+
+
+def _within(param: Param, value: float) -> bool:
+    return not ((param.min is not None and value < param.min)
+                or (param.max is not None and value > param.max))
+
+
+def _bounds(param: Param) -> str:
+    if param.min is not None and param.max is not None:
+        return f"from {param.min:g} to {param.max:g}"
+    return f">= {param.min:g}" if param.min is not None else f"<= {param.max:g}"
 
 
 def _article(kind: str) -> str:

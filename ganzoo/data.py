@@ -111,11 +111,11 @@ def load_dataset(name: str, request: DataRequest | None = None, **settings: Any)
     ``settings`` are the dataset's own options (``column="price"``), type-checked against the
     spec's params here so every caller rejects the same mistakes with the same message.
     """
+    import dataclasses
+
     from . import registry
     from .config import resolve
     from .errors import DataError
-
-    import dataclasses
 
     spec = registry.get_dataset(name)
     request = request if request is not None else DataRequest(name=name)

@@ -37,8 +37,20 @@ def register_datasets(register: Callable[..., None]) -> None:
 def register_losses(register: Callable[..., None]) -> None:
     """Register training objectives: call ``register(LossSpec(...))`` for each.
 
-    ``LossSpec.tasks`` names the model tasks (``adversarial``, ``classification``,
-    ``regression``) the loss can train; the trainer refuses other combinations.
+    ``LossSpec.tasks`` names the registered tasks whose step can call the loss (see ``ganzoo list
+    --kind task``); the trainer refuses other combinations.
+    """
+
+
+@hookspec
+def register_tasks(register: Callable[..., None]) -> None:
+    """Register kinds of model: call ``register(TaskSpec(...))`` for each.
+
+    The spec's builder, ``"module:attr"``, must return a :class:`ganzoo.tasks.Task` when called
+    with no arguments. The task owns what differs between kinds of model: the training step,
+    per-epoch evaluation and pictures, ``ganzoo eval``'s metrics, the card's tags, what
+    ``sample`` / ``predict`` accept, and the options it adds to those verbs. A model names its
+    task in ``ModelSpec.task``.
     """
 
 

@@ -1,10 +1,12 @@
-"""Push weights folders to, and pull them from, the Hugging Face Hub through ``huggingface_hub``.
+"""Push folders to, and pull them from, the Hugging Face Hub through ``huggingface_hub``.
 
-Push is ``create_repo(exist_ok=True)`` plus one ``upload_folder`` commit, as in
-``huggingface_hub``'s ``ModelHubMixin``; pull is ``snapshot_download`` of ``config.json`` and the
-safetensors files into the standard HF cache, so ``HF_HUB_OFFLINE=1`` works from the cache.
-The token comes from the argument, ``HF_TOKEN`` or a saved login, and never appears in output:
-errors are rewritten into one line that names the repo, the endpoint and the fix.
+The transport only: what a folder must hold is :mod:`ganzoo.weights`'s business, and
+:mod:`ganzoo.api` checks it before calling :func:`upload`. Push is ``create_repo(exist_ok=True)``
+plus one ``upload_folder`` commit, as in ``huggingface_hub``'s ``ModelHubMixin``; pull is
+``snapshot_download`` of ``config.json`` and the safetensors files into the standard HF cache,
+so ``HF_HUB_OFFLINE=1`` works from the cache. The token comes from the argument, ``HF_TOKEN`` or
+a saved login, and never appears in output: errors are rewritten into one line that names the
+repo, the endpoint and the fix.
 """
 
 from __future__ import annotations
@@ -116,19 +118,11 @@ def download(ref: str, token: str | None = None) -> Path:
     return path
 
 
-def push(folder: str | Path, repo_id: str, *, private: bool = False, revision: str | None = None,
-         message: str | None = None, token: str | None = None) -> str:
-    """Upload a weights folder as one commit; returns the repo URL. Only reads ``folder``."""
+def upload(folder: Path, repo_id: str, *, private: bool = False, revision: str | None = None,
+           message: str | None = None, token: str | None = None) -> str:
+    """Upload ``folder`` to ``repo_id`` (created if missing) as one commit; returns the repo URL."""
     from huggingface_hub import HfApi
 
-    from .weights import load_folder
-
-    folder = Path(folder)
-    load_folder(folder)  # never publish a folder that would not load
-    repo_id, at = split_ref(repo_id)
-    if at and revision and at != revision:
-        raise HubError(f"{repo_id}: revision given twice ('@{at}' and --revision {revision}); keep one")
-    revision = revision or at
     api = HfApi(token=token)
     with hub_errors(repo_id, "push"):
         url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")

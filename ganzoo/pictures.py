@@ -1,7 +1,9 @@
-"""The pictures a run leaves behind (the tutorials' figures), written atomically.
+"""Drawing helpers for the pictures runs and evaluations leave behind, written atomically.
 
-matplotlib runs on the Agg backend (no display needed); the GIF is assembled with PIL.
-Images come in as float tensors in [-1, 1], (N, C, H, W).
+Task plugins compose their figures from these (a grid of samples, an animation, a line plot,
+any matplotlib figure). matplotlib runs on the Agg backend (no display needed) and is imported
+only when a figure is drawn; the GIF is assembled with PIL. Images come in as float tensors
+in [-1, 1], (N, C, H, W).
 """
 
 from __future__ import annotations
@@ -43,6 +45,25 @@ def auto_scale(side: int) -> int:
     return max(1, 64 // max(side, 1))
 
 
+def label_rows(grid: Image.Image, labels: Sequence[str]) -> Image.Image:
+    """``grid`` with ``labels[i]`` written left of its i-th row (a class-by-row sample grid)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    rows = max(len(labels), 1)
+    font = ImageFont.load_default()
+    draw = ImageDraw.Draw(grid)
+    width = max(int(draw.textlength(str(t), font=font)) for t in labels) + 12 if labels else 0
+    out = Image.new(grid.mode, (grid.width + width, grid.height), "white" if grid.mode != "L" else 255)
+    out.paste(grid, (width, 0))
+    pen = ImageDraw.Draw(out)
+    cell = grid.height / rows
+    for i, text in enumerate(labels):
+        box = pen.textbbox((0, 0), str(text), font=font)
+        y = int(cell * i + (cell - (box[3] - box[1])) / 2)
+        pen.text((6, y), str(text), fill="black" if grid.mode != "L" else 0, font=font)
+    return out
+
+
 def save_image(image: Image.Image, path: Path) -> None:
     write_with(path, lambda tmp: image.save(tmp, format="PNG"))
 
@@ -57,7 +78,8 @@ def save_gif(frames: Sequence[Image.Image], path: Path, ms_per_frame: int = 400)
                                                 duration=ms_per_frame, loop=0))
 
 
-def _figure(path: Path, draw: Any, size: tuple[float, float] = (8, 4)) -> None:
+def figure(path: Path, draw: Any, size: tuple[float, float] = (8, 4)) -> None:
+    """Draw with ``draw(fig)`` on a fresh matplotlib figure and save it as a PNG, atomically."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -72,24 +94,9 @@ def _figure(path: Path, draw: Any, size: tuple[float, float] = (8, 4)) -> None:
         plt.close(fig)
 
 
-def real_vs_fake(real: torch.Tensor, fake: torch.Tensor, path: Path) -> None:
-    """The tutorial's last figure: a real batch beside a generated one."""
-    side = int(real.shape[-1])
-
-    def draw(fig: Any) -> None:
-        for i, (title, imgs) in enumerate((("Real images", real), ("Fake images", fake))):
-            ax = fig.add_subplot(1, 2, i + 1)
-            ax.axis("off")
-            ax.set_title(title)
-            ax.imshow(grid_image(imgs, scale=auto_scale(side)), cmap="gray")
-
-    _figure(path, draw, (10, 5))
-
-
-def loss_curves(steps: Sequence[int], series: dict[str, Sequence[float]], path: Path,
-                title: str = "Generator and Discriminator Loss During Training",
-                xlabel: str = "iterations") -> None:
-    """Line plots sharing one x axis (the tutorial's G/D loss plot)."""
+def line_plot(steps: Sequence[int], series: dict[str, Sequence[float]], path: Path, title: str,
+              xlabel: str = "iterations", ylabel: str = "loss") -> None:
+    """Line plots sharing one x axis (the tutorials' loss plots); short runs show dots."""
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot(1, 1, 1)
@@ -99,65 +106,7 @@ def loss_curves(steps: Sequence[int], series: dict[str, Sequence[float]], path: 
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_title(title)
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("loss")
+        ax.set_ylabel(ylabel)
         ax.legend()
 
-    _figure(path, draw, (10, 5))
-
-
-def classifier_curves(epochs: Sequence[int], train_loss: Sequence[float], test_loss: Sequence[float],
-                      accuracy: Sequence[float], path: Path) -> None:
-    def draw(fig: Any) -> None:
-        ax = fig.add_subplot(1, 2, 1)
-        ax.plot(epochs, train_loss, marker="o", label="train loss")
-        ax.plot(epochs, test_loss, marker="o", label="test loss")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
-        ax.legend()
-        ax2 = fig.add_subplot(1, 2, 2)
-        ax2.plot(epochs, [100 * a for a in accuracy], marker="o", color="tab:green")
-        ax2.set_xlabel("epoch")
-        ax2.set_ylabel("test accuracy (%)")
-
-    _figure(path, draw, (10, 4))
-
-
-def confusion_matrix(matrix: Sequence[Sequence[int]], class_names: Sequence[str] | None,
-                     path: Path) -> None:
-    """Rows are true classes, columns predictions; counts written in each cell."""
-    import numpy as np
-
-    m = np.asarray(matrix)
-    names = list(class_names) if class_names else [str(i) for i in range(len(m))]
-
-    def draw(fig: Any) -> None:
-        ax = fig.add_subplot(1, 1, 1)
-        ax.imshow(m, cmap="Blues")
-        ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
-        ax.set_yticks(range(len(names)), names)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        if len(m) <= 20:
-            high = m.max() / 2 if m.size else 0
-            for (i, j), v in np.ndenumerate(m):
-                ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
-                        color="white" if v > high else "black")
-        ax.set_title("Confusion matrix (test split)")
-
-    _figure(path, draw, (7, 6))
-
-
-def forecast(x: Sequence[float], y: Sequence[float], pred: Sequence[float], path: Path) -> None:
-    """One test window: the input, the true next values and the model's predictions."""
-
-    def draw(fig: Any) -> None:
-        ax = fig.add_subplot(1, 1, 1)
-        t = range(len(x))
-        ax.plot(t, x, label="input", color="gray", alpha=0.6)
-        ax.plot([i + 1 for i in t], y, label="truth (next value)", marker=".")
-        ax.plot([i + 1 for i in t], pred, label="prediction", marker="x")
-        ax.set_xlabel("time step")
-        ax.legend()
-        ax.set_title("Forecast vs truth (first test window)")
-
-    _figure(path, draw, (10, 4))
+    figure(path, draw, (10, 5))

@@ -107,7 +107,7 @@ def infos() -> dict[str, PluginInfo]:
 def reset() -> None:
     """Forget everything loaded (tests use it after changing ``GANZOO_PLUGINS``)."""
     global _loaded
-    for name, plugin in list(pm.list_name_plugin()):
+    for _name, plugin in list(pm.list_name_plugin()):
         pm.unregister(plugin)
     _infos.clear()
     _loaded = False

@@ -13,13 +13,14 @@ from typing import Any
 
 from . import plugins
 from .errors import DuplicateName, UnknownName
-from .specs import DatasetSpec, LossSpec, ModelSpec, WeightsSpec
+from .specs import DatasetSpec, LossSpec, ModelSpec, TaskSpec, WeightsSpec
 
-KINDS = ("model", "dataset", "loss", "pretrained")
+KINDS = ("model", "dataset", "loss", "task", "pretrained")
 _HOOKS = {
     "model": ("register_models", ModelSpec),
     "dataset": ("register_datasets", DatasetSpec),
     "loss": ("register_losses", LossSpec),
+    "task": ("register_tasks", TaskSpec),
     "pretrained": ("register_weights", WeightsSpec),
 }
 
@@ -46,7 +47,8 @@ def _build() -> Catalog:
             info = infos.get(plugin_name) or plugins.PluginInfo(plugin_name)
             collected: list[Any] = []
 
-            def register(spec: Any, _into: list[Any] = collected) -> None:
+            def register(spec: Any, _into: list[Any] = collected, spec_type: type = spec_type,
+                         hook_name: str = hook_name) -> None:
                 if not isinstance(spec, spec_type):
                     raise TypeError(f"{hook_name} expects {spec_type.__name__}, got {type(spec).__name__}")
                 _into.append(spec)
@@ -103,6 +105,10 @@ def get_dataset(name: str) -> DatasetSpec:
 
 def get_loss(name: str) -> LossSpec:
     return get("loss", name)
+
+
+def get_task(name: str) -> TaskSpec:
+    return get("task", name)
 
 
 def find(pattern: str = "*", kind: str | None = None) -> list[Any]:

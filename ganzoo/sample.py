@@ -1,9 +1,10 @@
-"""The uniform sampler: one way to get outputs from any zoo model, whatever its family.
+"""The uniform sampler: one way to get outputs from any zoo model, whatever its kind.
 
-Generators, classifiers and regressors expose ``.sample`` / ``.predict`` / ``.forecast`` by
-delegating here, so seeding, value ranges and eval mode are handled once. Latents are always
-drawn on the CPU from a seeded ``torch.Generator``: the same seed gives the same images on every
-device and in every process.
+``ganzoo sample`` / ``predict`` and the models' ``.sample`` / ``.predict`` methods end in the
+model's task (see :mod:`ganzoo.tasks`); this module holds what every task shares, so seeding,
+value ranges, eval mode and file writing are handled once. Random inputs are always drawn on
+the CPU from a seeded ``torch.Generator``: the same seed gives the same outputs on every device
+and in every process.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -18,7 +20,7 @@ import torch
 from .errors import ConfigError, DataError
 
 
-def _value_range(model: Any) -> tuple[float, float]:
+def value_range(model: Any) -> tuple[float, float]:
     """The range the model's images live in, from the saved dataset description if there is one."""
     data = (getattr(model, "zoo_config", None) or {}).get("dataset") or {}
     vr = data.get("value_range") if isinstance(data, dict) else None
@@ -27,8 +29,22 @@ def _value_range(model: Any) -> tuple[float, float]:
     return (-1.0, 1.0)
 
 
+def to_unit(model: Any, x: torch.Tensor) -> torch.Tensor:
+    """Model-range values -> [0, 1] (clamped)."""
+    lo, hi = value_range(model)
+    return ((x.float() - lo) / (hi - lo)).clamp_(0.0, 1.0)
+
+
+def from_unit(model: Any, x: torch.Tensor) -> torch.Tensor:
+    """[0, 1] (or uint8) images -> the model's input range."""
+    if x.dtype == torch.uint8:
+        x = x.float() / 255.0
+    lo, hi = value_range(model)
+    return x.float() * (hi - lo) + lo
+
+
 @contextlib.contextmanager
-def _eval(model: torch.nn.Module) -> Iterator[None]:
+def inference(model: torch.nn.Module) -> Iterator[None]:
     """Eval mode and no grad for the duration, restoring the caller's training flag after."""
     was_training = model.training
     model.eval()
@@ -39,13 +55,14 @@ def _eval(model: torch.nn.Module) -> Iterator[None]:
         model.train(was_training)
 
 
-def _device(model: torch.nn.Module) -> torch.device:
+def device_of(model: torch.nn.Module) -> torch.device:
     for p in model.parameters():
         return p.device
     return torch.device("cpu")
 
 
-def _rng(seed: int | None) -> torch.Generator:
+def rng(seed: int | None) -> torch.Generator:
+    """A CPU generator seeded with ``seed`` (fresh entropy for None)."""
     g = torch.Generator(device="cpu")
     if seed is None:
         g.seed()
@@ -56,17 +73,15 @@ def _rng(seed: int | None) -> torch.Generator:
     return g
 
 
-def _count(n: Any, what: str = "n") -> int:
+def count(n: Any, what: str = "n") -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ConfigError(f"{what} must be a positive integer, got {n!r}")
     return n
 
 
-def latents(model: Any, n: int, seed: int | None = None, truncation: float | None = None) -> torch.Tensor:
-    """``n`` latent vectors on the CPU; with ``truncation``, entries with |z| > t are redrawn."""
-    n = _count(n)
-    g = _rng(seed)
-    z = torch.randn(model.latent_shape(n), generator=g)
+def normal(shape: Sequence[int], generator: torch.Generator, truncation: float | None = None) -> torch.Tensor:
+    """N(0, 1) noise; with ``truncation`` t, entries with |z| > t are redrawn (a truncated normal)."""
+    z = torch.randn(tuple(shape), generator=generator)
     if truncation is not None:
         if not truncation > 0:
             raise ConfigError(f"truncation must be > 0, got {truncation!r}")
@@ -75,31 +90,10 @@ def latents(model: Any, n: int, seed: int | None = None, truncation: float | Non
             bad = z.abs() > truncation
             if not bad.any():
                 break
-            z[bad] = torch.randn(int(bad.sum()), generator=g)
+            z[bad] = torch.randn(int(bad.sum()), generator=generator)
         else:  # pragma: no cover - only for absurdly small truncation values
             z.clamp_(-truncation, truncation)
     return z
-
-
-def _to_unit(model: Any, x: torch.Tensor) -> torch.Tensor:
-    lo, hi = _value_range(model)
-    return ((x.float() - lo) / (hi - lo)).clamp_(0.0, 1.0)
-
-
-def generate(model: Any, z: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-    """Images for latents ``z`` as float (N, C, H, W) in [0, 1] on the CPU."""
-    device = _device(model)
-    out = []
-    with _eval(model):
-        for chunk in z.split(batch_size):
-            out.append(_to_unit(model, model.generator(chunk.to(device))).cpu())
-    return torch.cat(out)
-
-
-def sample(model: Any, n: int, seed: int | None = None, truncation: float | None = None,
-           batch_size: int = 256) -> torch.Tensor:
-    """``n`` images, float (n, C, H, W) in [0, 1] on the CPU; the same seed gives the same tensor."""
-    return generate(model, latents(model, n, seed, truncation), batch_size)
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -116,65 +110,16 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return out.to(a.dtype)
 
 
-def interpolate(model: Any, n_steps: int = 8, seed: int | None = None,
-                start: torch.Tensor | None = None, end: torch.Tensor | None = None) -> torch.Tensor:
-    """Images along the slerp path between two latents (drawn from ``seed`` unless given)."""
-    n_steps = _count(n_steps, "n_steps")
-    if start is None or end is None:
-        pair = latents(model, 2, seed)
-        start = pair[0] if start is None else start
-        end = pair[1] if end is None else end
-    t = torch.linspace(0.0, 1.0, n_steps) if n_steps > 1 else torch.zeros(1)
-    return generate(model, slerp(start.cpu(), end.cpu(), t))
-
-
-def _prepare_images(model: Any, x: Any) -> torch.Tensor:
-    """Images as the model wants them: uint8 [0, 255] or float [0, 1] in, model range out."""
-    if not isinstance(x, torch.Tensor):
-        x = torch.as_tensor(x)
-    if x.dim() == 3:
-        x = x[None]
-    c, s = int(model.config["channels"]), int(model.config["image_size"])
-    if x.dim() != 4 or tuple(x.shape[1:]) != (c, s, s):
-        raise DataError(f"predict expects images of shape (N, {c}, {s}, {s}), got {tuple(x.shape)}")
-    if x.dtype == torch.uint8:
-        x = x.float() / 255.0
-    lo, hi = _value_range(model)
-    return x.float() * (hi - lo) + lo
-
-
-def predict(model: Any, x: Any, batch_size: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
-    """Class indices and probabilities (N, num_classes) for images in [0, 1] (or uint8)."""
-    x = _prepare_images(model, x)
-    device = _device(model)
-    probs = []
-    with _eval(model):
-        for chunk in x.split(batch_size):
-            probs.append(torch.softmax(model(chunk.to(device)).float(), dim=1).cpu())
-    p = torch.cat(probs)
-    return p.argmax(dim=1), p
-
-
-def class_names(model: Any) -> list[str]:
-    """Names from the saved config, else the indices as strings."""
-    data = (getattr(model, "zoo_config", None) or {}).get("dataset") or {}
-    names = data.get("class_names") if isinstance(data, dict) else None
-    if isinstance(names, list) and names:
-        return [str(n) for n in names]
-    return [str(i) for i in range(int(model.config.get("num_classes", 0)))]
-
-
-def load_images(model: Any, paths: Sequence[str]) -> torch.Tensor:
-    """Image files resized and converted to the model's input shape, float in [0, 1]."""
+def load_images(paths: Sequence[str], channels: int, size: int) -> torch.Tensor:
+    """Image files resized and converted to (N, channels, size, size), float in [0, 1]."""
     import numpy as np
     from PIL import Image, UnidentifiedImageError
 
-    c, s = int(model.config["channels"]), int(model.config["image_size"])
     out = []
     for path in paths:
         try:
             with Image.open(path) as img:
-                img = img.convert("L" if c == 1 else "RGB").resize((s, s), Image.BILINEAR)
+                img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.BILINEAR)
                 arr = np.asarray(img, dtype=np.uint8)
         except FileNotFoundError:
             raise DataError(f"{path}: no such image file") from None
@@ -185,38 +130,62 @@ def load_images(model: Any, paths: Sequence[str]) -> torch.Tensor:
     return torch.stack(out).float() / 255.0
 
 
-def forecast(model: Any, series: Any, steps: int) -> torch.Tensor:
-    """Continue ``series`` by ``steps`` values, feeding each prediction back in (autoregressive)."""
-    steps = _count(steps, "steps")
-    x = torch.as_tensor(series, dtype=torch.float32)
-    if x.dim() != 1 or x.numel() < 1:
-        raise DataError(f"forecast expects a non-empty 1-D series, got shape {tuple(x.shape)}")
-    if not torch.isfinite(x).all():
-        raise DataError("forecast: the series contains NaN or infinite values")
-    window = int(model.config.get("seq_len", x.numel()))
-    device = _device(model)
-    values = x.tolist()
-    with _eval(model):
-        for _ in range(steps):
-            ctx = torch.tensor(values[-window:], dtype=torch.float32, device=device)[None]
-            values.append(float(model(ctx)[0, -1]))
-    return torch.tensor(values[x.numel():], dtype=torch.float32)
+# --------------------------------------------------------------------------------------------
+# The verbs, for any model
 
 
-def save_grid(images: torch.Tensor, path: str, nrow: int | None = None) -> None:
-    """A PNG grid of images in [0, 1], written atomically."""
-    from torchvision.utils import save_image
+def sample(model: Any, n: int, seed: int | None = None, **options: Any) -> Any:
+    """``n`` outputs of a generative model as its task lays them out (:class:`ganzoo.tasks.Samples`).
 
+    ``options`` are the task's sample options (a GAN's ``truncation``).
+    """
+    from . import options as _options
+    from . import registry, tasks
+
+    task = tasks.for_model(model)
+    spec = _model_spec(model, registry)
+    values = _options.task_values("sample", spec, options) if spec is not None else options
+    return task.sample(model, count(n), seed=seed, options=values)
+
+
+def predict(model: Any, inputs: Sequence[str], **options: Any) -> list[str]:
+    """One line per input file (``path<TAB>result``), as the model's task answers."""
+    from . import options as _options
+    from . import registry, tasks
+
+    task = tasks.for_model(model)
+    spec = _model_spec(model, registry)
+    values = _options.task_values("predict", spec, options) if spec is not None else options
+    return task.predict(model, list(inputs), values)
+
+
+def _model_spec(model: Any, registry: Any) -> Any:
+    name = (getattr(model, "zoo_config", None) or {}).get("model")
+    if isinstance(name, str) and name in registry.names("model"):
+        return registry.get_model(name)
+    return None
+
+
+def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None,
+              row_labels: Sequence[str] | None = None) -> None:
+    """A PNG grid of images in [0, 1], written atomically; ``row_labels`` go left of each row."""
     from .io import write_with
 
     nrow = nrow or max(1, math.ceil(math.sqrt(images.shape[0])))
-    write_with(path, lambda p: save_image(images, str(p), nrow=nrow, padding=2, format="png"))
+    if not row_labels:
+        from torchvision.utils import save_image
+
+        write_with(path, lambda p: save_image(images, str(p), nrow=nrow, padding=2, format="png"))
+        return
+    from .pictures import auto_scale, grid_image, label_rows
+    from .pictures import save_image as save_png
+
+    grid = grid_image(images * 2 - 1, nrow=nrow, scale=auto_scale(int(images.shape[-1])))
+    save_png(label_rows(grid, list(row_labels)), Path(path))
 
 
-def save_each(images: torch.Tensor, folder: str, prefix: str = "sample") -> list[str]:
+def save_each(images: torch.Tensor, folder: str | Path, prefix: str = "sample") -> list[str]:
     """One PNG per image (``sample_0000.png`` ...), each written atomically."""
-    from pathlib import Path
-
     from torchvision.utils import save_image
 
     from .io import write_with

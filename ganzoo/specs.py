@@ -7,13 +7,11 @@ plugin can describe a 50-layer network without importing torch at registration t
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import PluginLoadError
-
-#: Tasks a model can declare; the trainer picks its step from this.
-TASKS = ("adversarial", "classification", "regression")
 
 _TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
 
@@ -24,13 +22,16 @@ class Param:
 
     ``type`` is a name (``"int"``, ``"float"``, ``"str"``, ``"bool"``) so specs stay JSON-friendly.
     ``choices`` restricts the allowed values; ``None`` defaults mean "derived" (for example from
-    the dataset's shape).
+    the dataset's shape). ``min``/``max`` bound numbers (inclusive) so a hostile ``--set`` or
+    ``config.json`` is refused before anything is built.
     """
 
     type: str
     default: Any
     help: str = ""
     choices: tuple[Any, ...] | None = None
+    min: float | None = None
+    max: float | None = None
 
     def __post_init__(self) -> None:
         if self.type not in _TYPES:
@@ -39,6 +40,60 @@ class Param:
     @property
     def pytype(self) -> type:
         return _TYPES[self.type]
+
+
+#: Value types of a run option: the Param types plus a folder path and a pair of floats.
+OPTION_TYPES = ("int", "float", "str", "bool", "path", "pair")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a verb (``train``, ``eval``, ``sample``, ``predict``), declared once.
+
+    The click flag, the ``ganzoo.train`` keyword, the ``--resume`` rule, the recorded command
+    and the value the task reads are all derived from this record (see :mod:`ganzoo.options`).
+
+    - ``default``: the value when neither the user nor the model's recipe sets one.
+    - ``recipe``: a model's recipe (``ModelSpec.recipe``) may set the default.
+    - ``resume``: ``--resume`` may change it (it does not change what the run computes).
+    - ``recorded``: part of the command that reproduces a run (``config.json``, the card).
+    - ``min``/``max`` (``min_open``/``max_open`` for strict bounds) and ``choices`` are checked
+      with one message shape; ``hint`` ends that message (``{default}`` is filled in).
+    - ``check(value)`` returns the canonical value or raises :class:`~ganzoo.errors.ConfigError`;
+      it must not import torch (validation runs before anything heavy loads).
+    - ``flag``: ``"switch"`` makes ``--x/--no-x``, ``"flag"`` a bare ``--x``.
+    - ``tasks``: the tasks it applies to; ``None`` is every task. The registry fills it in for
+      options a :class:`TaskSpec` contributes.
+    """
+
+    name: str
+    type: str
+    default: Any = None
+    help: str = ""
+    metavar: str | None = None
+    choices: tuple[Any, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    min_open: bool = False
+    max_open: bool = False
+    hint: str = ""
+    recipe: bool = False
+    resume: bool = False
+    recorded: bool = True
+    check: Callable[[Any], Any] | None = field(default=None, compare=False)
+    flag: str | None = None
+    tasks: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in OPTION_TYPES:
+            raise ValueError(f"option {self.name!r}: type must be one of {OPTION_TYPES}, not {self.type!r}")
+        if not self.name.isidentifier():
+            raise ValueError(f"option name {self.name!r} must be a Python identifier (lr_decay)")
+
+    @property
+    def flag_name(self) -> str:
+        """``--lr-decay`` for ``lr_decay``."""
+        return "--" + self.name.replace("_", "-")
 
 
 def _resolve(ref: str, what: str) -> Any:
@@ -80,26 +135,29 @@ class _Spec:
 class ModelSpec(_Spec):
     """A model family. ``builder(**hparams)`` returns a :class:`ganzoo.modeling.ZooModel`.
 
-    ``task`` selects the trainer step; ``default_loss`` / ``default_dataset`` are what
-    ``ganzoo train MODEL`` uses when the user names none. ``data_params`` maps hyperparameter
-    names to dataset shape fields (``channels``, ``image_size``, ``num_classes``, ``seq_len``)
-    so the trainer can fill them from the data when the user did not set them.
+    ``task`` names the registered task that trains, evaluates and samples it (``ganzoo list
+    --kind task``); ``default_loss`` / ``default_dataset`` are what ``ganzoo train MODEL`` uses
+    when the user names none. ``data_params`` maps hyperparameter names to dataset shape fields
+    (``channels``, ``image_size``, ``num_classes``, ``seq_len``) so the trainer can fill them
+    from the data when the user did not set them.
     """
 
-    task: str = "adversarial"
-    default_loss: str = "bce"
-    default_dataset: str = "digits"
+    task: str = ""
+    default_loss: str = ""
+    default_dataset: str = ""
     inputs: str = ""
     outputs: str = ""
     data_params: dict[str, str] = field(default_factory=dict)
-    #: Training recipe defaults (batch_size, lr, betas, epochs, optimizer) from the seed.
+    #: Defaults of the run options marked ``recipe`` (batch_size, lr, betas, epochs, ...), plus
+    #: ``datasets: {name: {...}}`` per-dataset overrides, which may also hold ``hparams`` and
+    #: ``loss_settings``.
     recipe: dict[str, Any] = field(default_factory=dict)
 
     kind = "model"
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"model {self.name!r}: task must be one of {TASKS}, not {self.task!r}")
+        if not self.task:
+            raise ValueError(f"model {self.name!r}: ModelSpec needs task=... (see: ganzoo list --kind task)")
 
 
 @dataclass(frozen=True)
@@ -123,11 +181,45 @@ class DatasetSpec(_Spec):
 
 @dataclass(frozen=True)
 class LossSpec(_Spec):
-    """A training objective. ``tasks`` lists the model tasks it can train."""
+    """A training objective. ``tasks`` names the registered tasks whose step can call it."""
 
-    tasks: tuple[str, ...] = ("adversarial",)
+    tasks: tuple[str, ...] = ()
 
     kind = "loss"
+
+
+#: The verbs a task can contribute options to.
+VERBS = ("train", "eval", "sample", "predict")
+
+
+@dataclass(frozen=True)
+class TaskSpec(_Spec):
+    """A kind of model. ``builder()`` returns a :class:`ganzoo.tasks.Task`.
+
+    Everything here is a torch-free fact the catalogue, the CLI and the docs can show without
+    building the task: its Hub ``pipeline_tag`` and card ``tags``; the headline ``metrics`` of
+    ``ganzoo eval`` and their ``targets`` (``{"fid_ratio": "<= 3 (text)"}``); the ``picture``
+    an evaluation draws; the options it adds to each verb (``{"train": (Option(...), ...)}``);
+    which of ``sample`` / ``predict`` its models answer (``verbs``); and how it scores them
+    (``scoring``, for the docs).
+    """
+
+    pipeline_tag: str = ""
+    tags: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    targets: dict[str, str] = field(default_factory=dict)
+    picture: str = ""
+    options: dict[str, tuple[Option, ...]] = field(default_factory=dict)
+    verbs: tuple[str, ...] = ()
+    #: How ``ganzoo eval`` scores this kind, one paragraph for docs/zoo.md.
+    scoring: str = ""
+
+    kind = "task"
+
+    def __post_init__(self) -> None:
+        bad = [v for v in list(self.options) + list(self.verbs) if v not in VERBS]
+        if bad:
+            raise ValueError(f"task {self.name!r}: unknown verb {bad[0]!r} (verbs: {', '.join(VERBS)})")
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,17 @@
-"""The weights folder format: ``model.safetensors`` + ``config.json`` (+ ``discriminator.safetensors``,
-``README.md``).
+"""The weights folder format: ``model.safetensors`` + ``config.json`` (+ ``ROLE.safetensors`` for
+a model's other networks, ``README.md``).
 
 A trainer's result folder is a weights folder. ``config.json`` names the registered model and
 every hyperparameter, so :func:`load_folder` rebuilds the architecture from the registry and
 loads the tensors strictly; nothing is ever unpickled (only :func:`convert` reads a ``.pth``, and
-with ``weights_only=True``).
+with ``weights_only=True``). Where a name points (a folder, a pretrained name, a Hub repo) is
+decided above this module, in :mod:`ganzoo.api`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-DISCRIMINATOR_NAME = "discriminator.safetensors"
 
 
 def _state(net: Any) -> dict[str, Any]:
@@ -44,15 +42,14 @@ def save_folder(model: Any, folder: str | Path, config: dict[str, Any]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     networks = model.networks()
     primary = model.primary
-    files = {primary: WEIGHTS_NAME}
+    # The primary network is model.safetensors; every other one ROLE.safetensors (a GAN's
+    # discriminator.safetensors), so the folder resumes fine-tuning, not only inference.
+    files = {role: WEIGHTS_NAME if role == primary else f"{role}.safetensors" for role in networks}
     # One metadata key only: safetensors serialises metadata from a hash map, so with two keys
     # their order (and the file's bytes) changes from run to run. The version is in config.json.
     meta = {"format": "pt"}
-    write_with(folder / WEIGHTS_NAME, lambda p: save_file(_state(networks[primary]), str(p), metadata=meta))
-    if "discriminator" in networks:
-        files["discriminator"] = DISCRIMINATOR_NAME
-        write_with(folder / DISCRIMINATOR_NAME,
-                   lambda p: save_file(_state(networks["discriminator"]), str(p), metadata=meta))
+    for role, name in files.items():
+        write_with(folder / name, lambda p, net=networks[role]: save_file(_state(net), str(p), metadata=meta))
     full = {
         "format_version": FORMAT_VERSION,
         "ganzoo_version": __version__,
@@ -196,56 +193,6 @@ def load_folder(folder: str | Path, device: Any = None) -> Any:
     return model.to(torch.device(device) if device is not None else "cpu")
 
 
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+(@[^\s@]+)?$")
-
-
-def resolve(ref: str | os.PathLike[str]) -> Path:
-    """A local folder for ``ref``: a folder, a registered pretrained name, or a Hub repo id."""
-    from . import registry
-
-    if isinstance(ref, os.PathLike):
-        return Path(ref)
-    if not isinstance(ref, str) or not ref:
-        raise WeightsError(f"load: expected a folder, a pretrained name or a Hub repo id, got {ref!r}")
-    if ref.startswith("hf-hub:"):
-        from . import hub
-
-        return hub.download(ref[len("hf-hub:"):])
-    path = Path(ref).expanduser()
-    if path.is_dir():
-        return path
-    if path.exists():
-        raise WeightsError(f"{ref}: is a file, not a weights folder (pass the folder that holds config.json)")
-    pretrained = registry.catalog().specs["pretrained"]
-    if ref in pretrained:
-        target = pretrained[ref].path
-        if Path(target).expanduser().is_dir():
-            return Path(target).expanduser()
-        if _REPO_ID.match(target):
-            from . import hub
-
-            return hub.download(target)
-        raise WeightsError(f"pretrained '{ref}': its folder {target} is missing (reinstall the "
-                           "package that registers it)")
-    if _REPO_ID.match(ref) and not ref.startswith((".", "~")):
-        from . import hub
-
-        return hub.download(ref)
-    if "/" in ref or os.sep in ref or ref.startswith((".", "~")):
-        raise WeightsError(f"{ref}: no such weights folder (check the path)")
-    raise UnknownName("pretrained", ref, pretrained,
-                      hint="ganzoo list --pretrained; or pass a folder or a Hub repo id user/name")
-
-
-def load(ref: str | os.PathLike[str], device: Any = None) -> Any:
-    """The model behind ``ref`` (folder, ``arch.tag``, ``user/name[@rev]``, ``hf-hub:user/name``).
-
-    Returned in eval mode on ``device`` (CPU by default), with the full ``config.json`` as
-    ``model.zoo_config`` so class names and value ranges travel with it.
-    """
-    return load_folder(resolve(ref), device=device)
-
-
 # --------------------------------------------------------------------------------------------
 # Converting the seeds' ``torch.save(model.state_dict())`` files
 
@@ -316,13 +263,13 @@ def convert(state_dict: str | Path, model_name: str, out: str | Path, *,
     """
     import hashlib
 
-    import ganzoo
+    from .api import create_model
 
     out = Path(out)
     if (out / CONFIG_NAME).exists() or (out / WEIGHTS_NAME).exists():
         raise WeightsError(f"{out}: already holds a weights folder; choose another --out "
                            "(nothing was overwritten)")
-    model = ganzoo.create_model(model_name, **(hparams or {}))
+    model = create_model(model_name, **(hparams or {}))
     networks = model.networks()
     if network is not None and network not in networks:
         raise UnknownName("network", network, networks, hint=f"ganzoo summary {model_name}")

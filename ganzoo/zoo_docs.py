@@ -11,12 +11,6 @@ import os
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-_PICTURE = {"adversarial": "samples.png", "classification": "confusion.png", "regression": "forecast.png"}
-_SHOWN = {
-    "adversarial": ("fid", "fid_floor", "fid_ratio", "kid", "mean_confidence", "min_class_share"),
-    "classification": ("test_accuracy",),
-    "regression": ("test_mse", "naive_mse", "mse_ratio"),
-}
 
 
 def shipped() -> list[Path]:
@@ -41,8 +35,12 @@ def _rel(path: Path, docs: Path) -> str:
 
 def render(folders: list[Path] | None = None, docs: Path = DOCS) -> str:
     """The Markdown page; image links are relative to ``docs``."""
+    from . import registry
+
     folders = shipped() if folders is None else folders
     configs = [(f, json.loads((f / "config.json").read_text(encoding="utf-8"))) for f in folders]
+    specs = registry.catalog().specs["task"]
+    used = [specs[t] for t in dict.fromkeys(str(c.get("task")) for _, c in configs) if t in specs]
     lines = [
         "# Pretrained zoo",
         "",
@@ -55,12 +53,7 @@ def render(folders: list[Path] | None = None, docs: Path = DOCS) -> str:
         "the full evaluation and the exact command that reproduces the weights "
         "(`python benchmarks/reproduce.py` reruns them all).",
         "",
-        "GANs are scored with classifier-FID and KID: the features are the penultimate layer of "
-        "`classifier.digits` (InceptionV3 features of 8x8 digits mean little, and its weights are never "
-        "downloaded). The floor is the same distance between N real training and N real test images: "
-        "a generator cannot do better than that. Mean confidence and the smallest class share are the "
-        "judge classifier's verdict on the samples (mode coverage).",
-        "",
+        *(line for spec in used if spec.scoring for line in (spec.scoring, "")),
         "| name | task | data | N | metrics | targets | size |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -70,7 +63,8 @@ def render(folders: list[Path] | None = None, docs: Path = DOCS) -> str:
         task = str(config.get("task"))
         data = config.get("dataset") or {}
         shape = "x".join(str(s) for s in data.get("shape", []))
-        shown = ", ".join(f"{k} {_num(metrics[k])}" for k in _SHOWN.get(task, ()) if k in metrics)
+        headline = specs[task].metrics if task in specs else tuple(metrics)
+        shown = ", ".join(f"{k} {_num(metrics[k])}" for k in headline if k in metrics)
         targets = ev.get("targets") or {}
         verdict = ", ".join(f"{k} {t['target'].split(' (')[0]}: {'pass' if t['pass'] else 'FAIL'}"
                             for k, t in targets.items()) or "-"
@@ -82,8 +76,8 @@ def render(folders: list[Path] | None = None, docs: Path = DOCS) -> str:
         task = str(config.get("task"))
         train = config.get("train") or {}
         lines += ["", f"## `{folder.name}`", ""]
-        picture = folder / _PICTURE.get(task, "")
-        if picture.is_file():
+        picture = folder / (specs[task].picture if task in specs else "")
+        if picture.is_file() and picture != folder:
             lines += [f"![{folder.name}]({_rel(picture, docs)})", ""]
         if ev.get("feature_extractor"):
             lines.append(f"Features: {ev['feature_extractor']}; N={ev.get('n')}, seed {ev.get('seed')}.")

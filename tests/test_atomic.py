@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from ganzoo.train import checkpoint
+from ganzoo.training import checkpoint
 
 SAVER = r"""
 import sys, torch
-from ganzoo.train import checkpoint
+from ganzoo.training import checkpoint
 run, step = sys.argv[1], 0
 if checkpoint.list_checkpoints(run):  # continue numbering like a resumed run does
     step = checkpoint.load(checkpoint.latest(run))[0]["step"]
@@ -58,7 +58,7 @@ def test_sigkill_at_random_moments_leaves_the_last_checkpoint_loadable(tmp_path)
 FULL = r"""
 import resource, signal, sys, torch
 from ganzoo.errors import GanzooError
-from ganzoo.train import checkpoint
+from ganzoo.training import checkpoint
 run = sys.argv[1]
 checkpoint.save(run, 1, {"step": 1}, {"w": torch.zeros(4)})
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG

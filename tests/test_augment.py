@@ -1,4 +1,4 @@
-"""DiffAugment (ganzoo/train/augment.py) and the ``--augment`` knob that turns it on."""
+"""DiffAugment (ganzoo_plugins/tasks/augment.py) and the ``--augment`` knob that turns it on."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import torch
 
 import ganzoo
 from ganzoo.errors import ConfigError
-from ganzoo.train import augment
-from ganzoo.train.options import AUGMENT_POLICIES
+from ganzoo_plugins.tasks import AUGMENT_POLICIES, augment
 
 TINY = {"image_size": "16", "ngf": "8", "ndf": "8", "channels": "1", "size": "48"}
 
@@ -78,7 +77,7 @@ def test_a_run_with_augment_records_it_and_its_command_reproduces_it(tmp_path):
     assert "--augment cutout,translation" in result.config["train"]["command"]
     plain = ganzoo.train("dcgan", "fake", max_steps=2, batch_size=8, settings=TINY,
                          out=tmp_path / "plain", progress=False, device="cpu")
-    assert plain.config["train"]["augment"] is None
+    assert plain.config["train"]["augment"] == ""
     changed = [not torch.equal(p, q) for p, q in zip(result.model.generator.parameters(),
                                                       plain.model.generator.parameters())]
     assert any(changed)  # D saw other images, so G got other gradients
@@ -95,7 +94,8 @@ def test_augmented_runs_are_deterministic(tmp_path):
 def test_api_rejects_unknown_policies_and_non_gan_models_before_writing(tmp_path):
     with pytest.raises(ConfigError, match="did you mean 'cutout'"):
         ganzoo.train("dcgan", "fake", max_steps=1, augment="cutuot", out=tmp_path / "a")
-    with pytest.raises(ConfigError, match="applies to GAN discriminators"):
+    with pytest.raises(ConfigError, match="--augment applies to adversarial models; 'classifier' is a "
+                                          "classification model"):
         ganzoo.train("classifier", "digits", max_steps=1, augment="translation", out=tmp_path / "b")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 

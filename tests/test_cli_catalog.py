@@ -136,7 +136,9 @@ def test_usage_errors_are_one_line_exit_2(run_cli):
         no_traceback(result)
 
 
-@pytest.mark.parametrize("args", [["list"], ["--help"], ["list", "--json"], ["info", "dcgan"]])
+@pytest.mark.parametrize("args", [["list"], ["--help"], ["list", "--json"], ["info", "dcgan"],
+                                  ["info", "adversarial"], ["list", "--kind", "task"],
+                                  ["train", "--help"], ["eval", "--help"]])
 def test_listing_and_help_do_not_import_torch(args):
     script = (
         "import sys\n"
@@ -159,3 +161,26 @@ def test_help_lists_the_catalog_verbs(run_cli):
     for verb in ("list", "info", "summary"):
         assert re.search(rf"^\s+{verb}\s", result.stdout, re.M), verb
     assert run_cli("--version").stdout.startswith("ganzoo, version ")
+
+
+def test_list_and_info_show_the_tasks(run_cli):
+    payload = json.loads(run_cli("list", "--kind", "task", "--json").stdout)
+    rows = {r["name"]: r for r in payload["items"]}
+    assert {"adversarial", "classification", "regression"} <= set(rows)
+    assert {r["kind"] for r in rows.values()} == {"task"}
+    assert (rows["adversarial"]["plugin"], rows["adversarial"]["distribution"]) == ("tasks", "ganzoo")
+    info = run_cli("info", "classification")
+    assert info.returncode == 0, info.stderr
+    assert "models:          classifier, classifier-cnn" in info.stdout
+    assert "pipeline tag:    image-classification" in info.stdout
+    assert "--top" in info.stdout and "target test_accuracy: >= 0.97" in info.stdout
+
+
+def test_debug_shows_the_traceback_behind_the_one_line_error(run_cli):
+    plain = run_cli("train", "dcgn", "digits")
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr
+    for result in (run_cli("--debug", "train", "dcgn", "digits"),
+                   run_cli("train", "dcgn", "digits", env={"GANZOO_DEBUG": "1"})):
+        assert result.returncode == 2
+        assert "Traceback (most recent call last)" in result.stderr and "UnknownName" in result.stderr
+        assert result.stderr.strip().splitlines()[-1] == plain.stderr.strip()

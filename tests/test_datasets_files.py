@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from formats import truncate, write_cifar10, write_jpegs, write_mnist, zip_folder
 from ganzoo.data import DataRequest, load_dataset
 from ganzoo.errors import DataError
+
+from formats import truncate, write_cifar10, write_jpegs, write_mnist, zip_folder
 
 
 def req(name: str, root: Path, **kw) -> DataRequest:

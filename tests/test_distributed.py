@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import load_file
 
 import ganzoo
-from ganzoo.train import checkpoint, distributed
+from ganzoo.training import checkpoint, distributed
 
 # Tiny: 2 ranks x 32 per process; digits has 1,437 training images -> 22 steps per epoch.
 ARGS = ["train", "mlp-gan", "digits", "--batch-size", "32", "--log-every", "2", "--device", "cpu"]

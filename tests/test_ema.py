@@ -10,9 +10,9 @@ import torch
 from safetensors.torch import load_file
 
 import ganzoo
+from ganzoo.api import load
 from ganzoo.errors import ConfigError
-from ganzoo.train import checkpoint
-from ganzoo.weights import load
+from ganzoo.training import checkpoint
 
 MLP = {"settings": {"size": "64"}, "batch_size": 16, "progress": False, "device": "cpu"}
 
@@ -65,7 +65,8 @@ def test_ema_runs_record_it_and_are_deterministic(tmp_path):
     for p, q in zip(runs[0].model.parameters(), runs[1].model.parameters()):
         assert torch.equal(p, q)
     off = ganzoo.train("mlp-gan", "fake", max_steps=3, ema=0, seed=4, out=tmp_path / "off", **MLP)
-    assert off.config["train"]["ema"] is None and "--ema" not in off.config["train"]["command"]
+    # Given explicitly, the off value is recorded: a recipe's average must not come back.
+    assert off.config["train"]["ema"] == 0.0 and "--ema 0.0" in off.config["train"]["command"]
 
 
 @pytest.mark.slow
@@ -75,8 +76,8 @@ def test_stopped_and_resumed_with_ema_augment_and_lr_decay_is_bit_identical(tmp_
     straight = ganzoo.train("mlp-gan", "fake", out=tmp_path / "straight", **kw)
     out = tmp_path / "run"
     ganzoo.train("mlp-gan", "fake", max_steps=7, out=out, **kw)
-    state, _ = checkpoint.load(checkpoint.latest(out))
-    assert "ema" in state["stepper"]
+    state, tensors = checkpoint.load(checkpoint.latest(out))
+    assert "ema" in checkpoint.step_state(state, tensors)
     resumed = ganzoo.train("mlp-gan", resume=out, max_steps=8, progress=False)
     for p, q in zip(straight.model.parameters(), resumed.model.parameters()):
         assert torch.equal(p, q)
@@ -88,7 +89,8 @@ def test_stopped_and_resumed_with_ema_augment_and_lr_decay_is_bit_identical(tmp_
 def test_bad_ema_values_are_one_line_errors(tmp_path, run_cli):
     with pytest.raises(ConfigError, match=r"--ema must be in \[0, 1\)"):
         ganzoo.train("mlp-gan", "fake", max_steps=1, ema=1.0, out=tmp_path / "a")
-    with pytest.raises(ConfigError, match="averages a GAN generator"):
+    with pytest.raises(ConfigError, match="--ema applies to adversarial models; 'lstm-regressor' is a "
+                                          "regression model"):
         ganzoo.train("lstm-regressor", "sine", max_steps=1, ema=0.99, out=tmp_path / "b")
     res = run_cli("train", "mlp-gan", "fake", "--max-steps", "1", "--ema", "-0.5",
                   "--out", str(tmp_path / "c"))
@@ -105,7 +107,7 @@ def test_lr_decay_keeps_the_rate_then_falls_linearly_to_zero(tmp_path):
     rates = []
     for step_dir in checkpoint.list_checkpoints(out):  # after steps 1..8: the rate step k used
         state, tensors = checkpoint.load(step_dir)
-        groups = checkpoint.decode(state["stepper"]["optimizers"], tensors)["generator"]["param_groups"]
+        groups = checkpoint.step_state(state, tensors)["optimizers"]["generator"]["param_groups"]
         rates.append(round(groups[0]["lr"], 10))
     assert rates == [1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 7.5e-4, 5e-4, 2.5e-4]
     plain = ganzoo.train("mlp-gan", "fake", max_steps=2, out=tmp_path / "plain", **MLP)
@@ -122,7 +124,8 @@ def test_bad_lr_decay_is_a_one_line_error(tmp_path, run_cli):
 def test_a_run_shorter_than_the_average_s_horizon_keeps_its_last_weights_and_says_so(tmp_path, capsys):
     out = tmp_path / "run"
     result = ganzoo.train("mlp-gan", "fake", max_steps=3, ema=0.99, out=out, **MLP)
-    assert "--ema 0.99 averages over ~100 generator steps but this run took 3; keeping the last step" in capsys.readouterr().out
+    note = "--ema 0.99 averages over ~100 generator steps but this run took 3; keeping the last step"
+    assert note in capsys.readouterr().out
     raw = _raw_generator(checkpoint.latest(out))
     saved = load_file(str(out / "model.safetensors"))
     assert all(torch.equal(saved[k], raw[k]) for k in raw)

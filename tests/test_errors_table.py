@@ -42,7 +42,7 @@ def _bad_config(root: Path) -> None:
 def _fake_run(root: Path) -> None:
     import torch
 
-    from ganzoo.train import checkpoint
+    from ganzoo.training import checkpoint
 
     checkpoint.save(root / "run", 5, {"options": {"model": "mlp-gan", "dataset": "digits"}},
                     {"x": torch.zeros(1)})
@@ -90,9 +90,9 @@ ROWS = [
     Row("not-a-number", "text where a number goes", ["train", "dcgan", "digits", "--batch-size", "many"], "many"),
     Row("bad-checkpoint-every", "zero --checkpoint-every", ["train", "dcgan", "digits", "--checkpoint-every", "0"], "--checkpoint-every must be >= 1"),
     Row("bad-augment", "unknown DiffAugment policy", ["train", "dcgan", "digits", "--augment", "flip"], "--augment: unknown policy 'flip'"),
-    Row("augment-not-gan", "--augment for a model without a discriminator", ["train", "classifier", "digits", "--augment", "translation"], "applies to GAN discriminators"),
+    Row("augment-not-gan", "--augment for a model without a discriminator", ["train", "classifier", "digits", "--augment", "translation"], "--augment applies to adversarial models"),
     Row("bad-ema", "EMA decay outside [0, 1)", ["train", "mlp-gan", "digits", "--ema", "1.5"], "--ema must be in [0, 1)"),
-    Row("bad-lr-decay", "--lr-decay outside [0, 1)", ["train", "dcgan", "digits", "--lr-decay", "1.2"], "--lr-decay is the fraction"),
+    Row("bad-lr-decay", "--lr-decay outside [0, 1)", ["train", "dcgan", "digits", "--lr-decay", "1.2"], "--lr-decay must be in [0, 1), got 1.2"),
     Row("bad-device", "unknown device", ["train", "dcgan", "digits", "--device", "gpu"], "--device must be one of"),
     Row("missing-data", "dataset folder that does not exist", ["train", "dcgan", "celeba", "--data-root", "nowhere"], "nowhere"),
     Row("shape-conflict", "setting that contradicts the data", ["train", "classifier", "digits", "--set", "num_classes=5"], "conflicts with dataset"),

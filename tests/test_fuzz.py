@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ganzoo
 from ganzoo.errors import GanzooError
-from ganzoo.train import checkpoint
+from ganzoo.training import checkpoint
 from ganzoo.weights import save_folder
 
 SMALL = {"channels": 1, "image_size": 16, "nz": 8, "ngf": 4, "ndf": 4}

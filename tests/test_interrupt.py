@@ -13,7 +13,7 @@ import torch
 from safetensors.torch import load_file
 
 import ganzoo
-from ganzoo.train import checkpoint
+from ganzoo.training import checkpoint
 
 SMALL = ["--set", "ngf=4", "--set", "ndf=4", "--set", "nz=8", "--set", "image_size=16"]
 ARGS = ["dcgan", "digits", *SMALL, "--epochs", "2", "--batch-size", "64", "--log-every", "3"]
@@ -44,7 +44,7 @@ def test_ctrl_c_checkpoints_prints_the_resume_command_and_resumes_exactly(tmp_pa
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 130, err
-    lines = [l for l in err.splitlines() if l.startswith("ganzoo: error:")]
+    lines = [line for line in err.splitlines() if line.startswith("ganzoo: error:")]
     assert len(lines) == 1 and "Traceback" not in err
     assert f"continue with: ganzoo train --resume {out}" in lines[0]
     state, _ = checkpoint.load(checkpoint.latest(out))

@@ -10,7 +10,10 @@ import torchinfo
 import ganzoo
 from ganzoo import registry
 from ganzoo.errors import ConfigError
-from ganzoo.modeling import ClassifierModel, GenerativeModel, RegressorModel, ZooModel
+from ganzoo.modeling import ZooModel
+from ganzoo_plugins.tasks.adversarial import GenerativeModel
+from ganzoo_plugins.tasks.classification import ClassifierModel
+from ganzoo_plugins.tasks.regression import RegressorModel
 
 MODELS = ganzoo.list_models()
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 
 import ganzoo
 from ganzoo.errors import ConfigError
-from ganzoo.train import perf
+from ganzoo.training import checkpoint, perf
 
 TINY = {"image_size": "16", "ngf": "8", "ndf": "8", "channels": "1"}
 
@@ -17,8 +15,8 @@ TINY = {"image_size": "16", "ngf": "8", "ndf": "8", "channels": "1"}
 def test_auto_precision_follows_the_hardware_rules():
     cpu = torch.device("cpu")
     expected = "bf16" if perf.cpu_has_native_bf16() else "fp32"
-    assert perf.resolve_precision("auto", cpu, "adversarial") == expected
-    assert perf.resolve_precision("auto", cpu, "regression") == "fp32"
+    assert perf.resolve_precision("auto", cpu) == expected
+    assert perf.resolve_precision("auto", cpu, lower_ok=False) == "fp32"
     assert perf.resolve_precision("fp32", cpu) == "fp32"
     assert perf.resolve_precision("auto", torch.device("mps")) == "fp32"
     with pytest.raises(ConfigError, match="--precision must be one of"):
@@ -59,9 +57,8 @@ def test_fp16_run_has_one_scaler_per_optimizer_and_checkpoints_it(tmp_path):
                           precision="fp16", out=out, progress=False, device="cpu")
     assert result.config["train"]["perf"]["precision"] == "fp16"
     assert "--precision fp16" in result.config["train"]["command"]
-    state = json.loads(next((out / "checkpoints").glob("step-*/state.json")).read_text())
-    scalers = state["stepper"]["scalers"]["__state_dict__"]["__dict__"]
-    assert sorted(role for role, _ in scalers) == ["discriminator", "generator"]
+    state, tensors = checkpoint.load(checkpoint.latest(out))
+    assert sorted(checkpoint.step_state(state, tensors)["scalers"]) == ["discriminator", "generator"]
 
 
 def test_defaults_and_fp32_both_train_and_record_their_settings(tmp_path):

@@ -138,7 +138,7 @@ def test_plugins_load_lazily_and_exactly_once(tmp_path):
     assert marker.read_text().splitlines() == ["imported"]
 
 
-@pytest.mark.parametrize("hook", ["register_models", "register_datasets", "register_losses",
+@pytest.mark.parametrize("hook", ["register_models", "register_datasets", "register_losses", "register_tasks",
                                   "register_weights"])
 def test_every_hook_is_documented_and_reaches_the_registry(hook):
     from ganzoo import hookspecs, plugins, registry

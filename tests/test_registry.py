@@ -39,7 +39,7 @@ def toy_spec(name: str = "toy", **kw) -> ModelSpec:
         name=name,
         builder="toy_builder:Toy",
         description="a toy",
-        task="classification",
+        task=kw.pop("task", "classification"),
         params={
             "width": Param("int", 4, "width"),
             "scale": Param("float", 1.0, "scale"),
@@ -171,23 +171,27 @@ def test_create_model_coerces_and_validates_settings(isolated):
 
 def test_builder_is_imported_only_on_create(isolated):
     plugins.register_plugin(ModelsPlugin(toy_spec("lazy", ), ModelSpec(
-        name="missing", builder="no_such_module_xyz:Thing", description="d")), "p1")
+        name="missing", builder="no_such_module_xyz:Thing", description="d", task="classification")), "p1")
     assert ganzoo.list_models() == ["lazy", "missing"]
     assert "toy_builder" not in sys.modules
     ganzoo.create_model("lazy")
     assert "toy_builder" in sys.modules
     with pytest.raises(PluginLoadError, match=r"model 'missing': cannot import 'no_such_module_xyz'"):
         ganzoo.create_model("missing")
-    bad_attr = ModelSpec(name="x", builder="toy_builder:Nope", description="d")
+    bad_attr = ModelSpec(name="x", builder="toy_builder:Nope", description="d", task="classification")
     with pytest.raises(PluginLoadError, match="has no attribute 'Nope'"):
         bad_attr.load_builder()
     with pytest.raises(PluginLoadError, match="not of the form 'module:attr'"):
-        ModelSpec(name="x", builder="toy_builder.Toy", description="d").load_builder()
+        ModelSpec(name="x", builder="toy_builder.Toy", description="d", task="t").load_builder()
 
 
-def test_spec_validation():
-    with pytest.raises(ValueError, match="task must be one of"):
-        ModelSpec(name="x", builder="m:a", description="d", task="segmentation")
+def test_spec_validation(isolated):
+    with pytest.raises(ValueError, match="ModelSpec needs task="):
+        ModelSpec(name="x", builder="m:a", description="d")
+    # A task no plugin provides is refused when the model is used, naming the task.
+    plugins.register_plugin(ModelsPlugin(toy_spec("seg", task="segmentation")), "p1")
+    with pytest.raises(ConfigError, match="needs task 'segmentation', which no installed plugin provides"):
+        ganzoo.train("seg", "digits")
     with pytest.raises(ValueError, match="Param type must be one of"):
         Param("tensor", None)
 

@@ -11,7 +11,7 @@ from safetensors.torch import load_file
 
 import ganzoo
 from ganzoo.errors import ConfigError
-from ganzoo.train import checkpoint
+from ganzoo.training import checkpoint
 
 SMALL = {"ngf": 4, "ndf": 4, "nz": 8, "image_size": 16}
 KW = {"settings": SMALL, "epochs": 2, "batch_size": 64, "log_every": 4, "progress": False,
@@ -60,12 +60,13 @@ def test_checkpoints_hold_everything_without_pickle(straight):
     assert state["step"] == 26 and state["epoch"] == 1 and state["position"] == 4
     assert state["options"]["model"] == "dcgan" and state["options"]["settings"]["ngf"] == "4"
     for key in ("rng/torch", "gen/perm", "gen/noise", "data/order",
-                "opt/generator/state/0/exp_avg", "opt/discriminator/state/0/exp_avg_sq"):
+                "step/optimizers/generator/state/0/exp_avg",
+                "step/optimizers/discriminator/state/0/exp_avg_sq"):
         assert key in tensors, key
     assert any(k.startswith("net/generator/") for k in tensors)
     assert any(k.startswith("net/discriminator/") for k in tensors)
     assert set(state["rng"]) == {"python", "numpy"}
-    assert state["stepper"]["calls"] == 26
+    assert checkpoint.step_state(state, tensors)["calls"] == 26
     assert not list((straight / "checkpoints").glob(".*tmp"))  # no temp leftovers
 
 

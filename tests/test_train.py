@@ -169,11 +169,10 @@ def test_api_raises_the_same_errors(tmp_path):
 
 
 def test_ambiguous_keys_route_by_prefix():
-    from ganzoo.train.options import TrainOptions, resolve_options
+    from ganzoo.options import resolve
 
-    opts = resolve_options(TrainOptions(model="classifier", dataset="fake",
-                                        settings={"data.num_classes": "4", "hidden": "32",
-                                                  "label_smoothing": "0.1"}))
+    opts = resolve("classifier", "fake", {"data.num_classes": "4", "hidden": "32",
+                                          "label_smoothing": "0.1"})
     assert opts.data_settings == {"num_classes": 4}
     assert opts.model_settings == {"hidden": 32}
     assert opts.loss_settings == {"label_smoothing": 0.1}
@@ -181,7 +180,7 @@ def test_ambiguous_keys_route_by_prefix():
 
 
 def test_new_run_dirs_never_collide(tmp_path):
-    from ganzoo.train.rundir import new_run_dir
+    from ganzoo.training.rundir import new_run_dir
 
     a = new_run_dir("dcgan", "digits", None, tmp_path)
     b = new_run_dir("dcgan", "digits", None, tmp_path)
@@ -193,14 +192,14 @@ def test_command_spells_out_what_the_recipe_filled_in():
     import shlex
 
     from ganzoo.config import parse_set
-    from ganzoo.train.options import TrainOptions, resolve_options
+    from ganzoo.options import resolve
 
-    opts = resolve_options(TrainOptions(model="dcgan", dataset="digits"))
+    opts = resolve("dcgan", "digits")
     argv = shlex.split(opts.command())
     sets = parse_set(argv[i + 1] for i, arg in enumerate(argv) if arg == "--set")
     assert sets["model.image_size"] == "32" and sets["model.channels"] == "1"
     assert sets["loss.real_label"] == "0.9"
-    again = resolve_options(TrainOptions(model="dcgan", dataset="digits", settings=sets))
+    again = resolve("dcgan", "digits", sets)
     assert again.model_settings == opts.model_settings
     assert again.loss_settings == opts.loss_settings
     assert again.command() == opts.command()

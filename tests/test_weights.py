@@ -11,8 +11,9 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 import ganzoo
+from ganzoo.api import load
 from ganzoo.errors import UnknownName, WeightsError
-from ganzoo.weights import convert, load, save_folder
+from ganzoo.weights import convert, save_folder
 
 SMALL = {"channels": 1, "image_size": 16, "nz": 8, "ngf": 4, "ndf": 4}
 CONFIG = {"model": "dcgan",
@@ -55,15 +56,13 @@ def test_load_samples_are_reproducible_and_match_the_saved_model(tmp_path: Path)
 
 
 def test_truncation_keeps_latents_inside_and_interpolate_ends_at_the_endpoints(gan_dir: Path) -> None:
-    from ganzoo.sample import latents
+    from ganzoo_plugins.tasks.adversarial import generate, latents
 
     model = load(gan_dir)
     z = latents(model, 64, seed=3, truncation=0.5)
     assert float(z.abs().max()) <= 0.5
     path = model.interpolate(5, seed=2)
     pair = latents(model, 2, seed=2)
-    from ganzoo.sample import generate
-
     ends = generate(model, pair)
     assert path.shape == (5, 1, 16, 16)
     assert torch.allclose(path[0], ends[0], atol=1e-5) and torch.allclose(path[-1], ends[1], atol=1e-5)

@@ -1,63 +1,84 @@
 """The ``ganzoo`` command. Thin: parse, call the API, print.
 
 Every :class:`~ganzoo.errors.GanzooError` and every usage mistake becomes one line on stderr and
-exit code 2 (3 for a diverged training run), never a traceback. Command modules import no torch
-at module level, so ``ganzoo --help`` and ``ganzoo list`` stay fast.
+exit code 2 (3 for a diverged training run), never a traceback; ``--debug`` (or
+``GANZOO_DEBUG=1``) prints the traceback behind the line. Library warnings (logging) go to
+stderr as ``warning: ...``. Command modules import no torch at module level, so ``ganzoo
+--help`` and ``ganzoo list`` stay fast.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 import click
 
 from .._version import __version__
 from ..errors import GanzooError
+from . import catalog, evaluate, train, weights
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+DEBUG_ENV = "GANZOO_DEBUG"
+
+_debug = False
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="ganzoo")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help=f"Show the full traceback behind an error (or set {DEBUG_ENV}=1).")
+def cli(debug: bool) -> None:
     """ganzoo: a plugin-based model zoo for PyTorch GANs and classic models.
 
     \b
-    ganzoo list                     every model, dataset and loss installed
+    ganzoo list                     every model, dataset, loss and task installed
     ganzoo info dcgan               hyperparameters, shapes, task, default loss
     ganzoo summary dcgan            torchinfo summary of each network
     ganzoo train dcgan digits       train on the embedded digits data
     """
+    global _debug
+    _debug = _debug or debug
+    if _debug:
+        logging.getLogger("ganzoo").setLevel(logging.DEBUG)
 
 
-def _register_commands() -> None:
-    from . import catalog
-
-    for module in (catalog,):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    for optional in ("train", "weights", "evaluate"):
-        try:
-            module = __import__(f"ganzoo.cli.{optional}", fromlist=["COMMANDS"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"ganzoo.cli.{optional}":
-                raise
-            continue
-        for command in module.COMMANDS:
-            cli.add_command(command)
+for _module in (catalog, train, weights, evaluate):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
 
 
-_register_commands()
+class _Format(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        return text if record.levelno < logging.WARNING else f"{record.levelname.lower()}: {text}"
+
+
+def _setup_logging() -> None:
+    log = logging.getLogger("ganzoo")
+    if not any(getattr(h, "_ganzoo", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_Format())
+        handler._ganzoo = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+        log.propagate = False
+    log.setLevel(logging.DEBUG if _debug else logging.WARNING)
 
 
 def _fail(message: str, code: int = 2) -> None:
+    if _debug:
+        traceback.print_exc()
     click.echo(f"ganzoo: error: {message}", err=True)
     sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: run the CLI, mapping errors to one line and an exit code."""
+    global _debug
+    _debug = os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    _setup_logging()
     try:
         code = cli.main(args=list(argv) if argv is not None else None, prog_name="ganzoo",
                         standalone_mode=False)

@@ -11,7 +11,7 @@ from .. import plugins, registry
 from ..errors import UnknownName
 from .options import set_option
 
-_KIND_CHOICES = click.Choice(["model", "dataset", "loss", "pretrained"])
+_KIND_CHOICES = click.Choice(list(registry.KINDS))
 
 
 def _plugin_label(spec: Any) -> str:
@@ -37,7 +37,7 @@ def _row(spec: Any) -> dict[str, Any]:
 @click.option("--pretrained", is_flag=True, help="Only pretrained weights (same as --kind pretrained).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_cmd(pattern: str, kind: str | None, pretrained: bool, as_json: bool) -> None:
-    """List installed models, datasets, losses and pretrained weights.
+    """List installed models, datasets, losses, tasks and pretrained weights.
 
     PATTERN is a glob, e.g. ganzoo list 'dc*'. Broken plugins are listed with their error.
     """
@@ -118,7 +118,8 @@ def _params_table(params: dict[str, Any]) -> list[str]:
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def info_cmd(name: str, as_json: bool) -> None:
-    """Show a model's hyperparameters, shapes, task and default loss (or a dataset's / loss's)."""
+    """Show a model's hyperparameters, shapes, task and default loss (or a dataset's, loss's,
+    task's or pretrained model's facts)."""
     spec = _lookup(name)
     if as_json:
         import dataclasses
@@ -156,14 +157,52 @@ def info_cmd(name: str, as_json: bool) -> None:
             lines.append(f"classes:         {', '.join(spec.class_names)}")
     elif spec.kind == "loss":
         lines.append(f"tasks:           {', '.join(spec.tasks)}")
+    elif spec.kind == "task":
+        lines += _task_lines(spec)
     elif spec.kind == "pretrained":
         lines += [f"model:           {spec.model}", f"dataset:         {spec.dataset}",
                   f"path:            {spec.path}"]
-        lines += [f"{k + ':':<17}{v}" for k, v in spec.metrics.items()]
-    if spec.kind != "pretrained":
+        lines += [f"{k + ':':<17}{_metric(v)}" for k, v in _headline(spec).items()]
+    if spec.kind not in ("pretrained", "task"):
         lines.append("settings (--set KEY=VALUE):")
         lines += _params_table(spec.params)
     click.echo("\n".join(lines))
+
+
+def _metric(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _headline(spec: Any) -> dict[str, Any]:
+    """A pretrained model's metrics its task leads with (all of them for an unknown task)."""
+    cat = registry.catalog()
+    model = cat.specs["model"].get(spec.model)
+    task = cat.specs["task"].get(model.task) if model is not None else None
+    if task is None or not task.metrics:
+        return dict(spec.metrics)
+    return {k: spec.metrics[k] for k in task.metrics if k in spec.metrics}
+
+
+def _task_lines(spec: Any) -> list[str]:
+    from .. import options
+
+    models = [m.name for m in registry.find("*", "model") if m.task == spec.name]
+    losses = [x.name for x in registry.find("*", "loss") if spec.name in x.tasks]
+    lines = [
+        f"models:          {', '.join(models) or '(none installed)'}",
+        f"losses:          {', '.join(losses) or '(none installed)'}",
+        f"pipeline tag:    {spec.pipeline_tag or '-'}",
+        f"verbs:           train, eval{''.join(', ' + v for v in spec.verbs)}",
+        f"eval metrics:    {', '.join(spec.metrics) or '-'}",
+    ]
+    lines += [f"  target {k}: {v}" for k, v in spec.targets.items()]
+    for verb in ("train", "eval", "sample", "predict"):
+        own = [o for o in options.table(verb).values() if o.tasks and spec.name in o.tasks]
+        if own:
+            lines.append(f"{verb} options (ganzoo {verb} --help):")
+            width = max(len(o.flag_name) for o in own)
+            lines += [f"  {o.flag_name:<{width}}  {o.help}" for o in own]
+    return lines
 
 
 @click.command("summary")

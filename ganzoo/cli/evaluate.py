@@ -1,41 +1,41 @@
 """``ganzoo eval``: the offline quality numbers of a weights folder, measured as for the zoo.
 
+The task plugins add their own options (a GAN's ``--n``, ``--judge``, ``--inception-weights``).
 Torch, torchmetrics and the model are imported inside the command so ``ganzoo --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
+from .options import given, table_command
 
-@click.command("eval")
+
+@table_command("eval", verb="eval", at=1)
 @click.argument("ref")
 @click.option("--dataset", default=None,
               help="Dataset to score against (default: the one in the folder's config.json).")
-@click.option("--n", "n", type=click.IntRange(min=2), default=1000, show_default=True,
-              help="GANs: generated and real images each (capped at the test split's size).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Seed of the latents and of the real images drawn.")
-@click.option("--judge", default=None,
-              help="GANs: classifier whose features replace InceptionV3 (default: the pretrained "
-                   "classifier of the dataset, e.g. classifier.digits).")
-@click.option("--inception-weights", type=click.Path(dir_okay=False), default=None,
-              help="GANs: a local InceptionV3 FID weights file (never downloaded).")
+              help="Seed of the random inputs and of the real data drawn.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--write", is_flag=True,
               help="Also store the result in the folder's config.json and model card.")
-def eval_cmd(ref: str, dataset: str | None, n: int, seed: int, judge: str | None,
-             inception_weights: str | None, as_json: bool, write: bool) -> None:
-    """Score REF: FID/KID for GANs, test accuracy for classifiers, test MSE for regressors.
+@click.pass_context
+def eval_cmd(ctx: click.Context, ref: str, dataset: str | None, seed: int, as_json: bool,
+             write: bool, **_: Any) -> None:
+    """Score REF as its task measures it: FID/KID for GANs, test accuracy for classifiers, test
+    MSE for regressors.
 
     REF is a folder, a pretrained name (ganzoo list --pretrained) or a Hub repo id.
     """
+    from ..api import resolve
     from ..evaluate import evaluate, record
-    from ..weights import resolve
 
-    result = evaluate(ref, dataset=dataset, n=n, seed=seed, judge=judge, inception=inception_weights)
+    options = given(ctx, ctx.command.table_names())  # type: ignore[attr-defined]
+    result = evaluate(ref, dataset=dataset, seed=seed, **options)
     if write:
         folder = resolve(ref)
         record(folder, result)

@@ -6,105 +6,61 @@ stays fast.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import click
 
-from ..errors import ConfigError, DataError
-from .options import set_option
+from ..errors import ConfigError
+from .options import given, set_option, table_command
 
 
 def _load(ref: str):  # noqa: ANN202 - returns a ZooModel, imported lazily
-    from ..weights import load
+    from ..api import load
 
     return load(ref)
 
 
-@click.command("sample")
+@table_command("sample", verb="sample", at=1)
 @click.argument("ref")
 @click.option("--n", "n", type=click.IntRange(min=1), default=64, show_default=True,
               help="How many images.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
-              help="Seed of the latents: the same seed gives the same images.")
-@click.option("--truncation", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Redraw latent entries with |z| above this (truncation trick).")
+              help="Seed of the random inputs: the same seed gives the same images.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write one grid PNG here (default grid.png).")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None,
               help="Write one PNG per image into this folder instead.")
-def sample_cmd(ref: str, n: int, seed: int | None, truncation: float | None, out: str | None,
-               out_dir: str | None) -> None:
-    """Generate images from a GAN: REF is a folder, a pretrained name or a Hub repo id."""
+@click.pass_context
+def sample_cmd(ctx: click.Context, ref: str, n: int, seed: int | None, out: str | None,
+               out_dir: str | None, **_: object) -> None:
+    """Generate images from a generative model: REF is a folder, a pretrained name or a Hub repo id."""
     if out and out_dir:
         raise ConfigError("sample: give --out or --out-dir, not both")
-    from ..modeling import GenerativeModel
-    from ..sample import save_each, save_grid
+    from ..sample import sample, save_each, save_grid
 
     model = _load(ref)
-    if not isinstance(model, GenerativeModel):
-        raise ConfigError(f"sample: '{ref}' is a {model.task} model, not a GAN; use `ganzoo predict`")
-    images = model.sample(n, seed=seed, truncation=truncation)
+    samples = sample(model, n, seed=seed, **given(ctx, ctx.command.table_names()))  # type: ignore[attr-defined]
     if out_dir:
-        paths = save_each(images, out_dir)
+        paths = save_each(samples.images, out_dir)
         click.echo(f"wrote {len(paths)} images to {out_dir}")
     else:
         target = out or "grid.png"
-        save_grid(images, target)
-        click.echo(f"wrote {n} images to {target}")
+        save_grid(samples.images, target, nrow=samples.nrow, row_labels=samples.row_labels)
+        click.echo(f"wrote {len(samples.images)} images to {target}")
 
 
-def _read_series(path: str) -> list[float]:
-    """The last numeric column of a CSV (header optional)."""
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such CSV file") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path}: not a readable CSV ({exc})") from None
-    values: list[float] = []
-    for i, row in enumerate(rows):
-        try:
-            values.append(float(row[-1]))
-        except ValueError:
-            if i == 0:
-                continue  # a header line
-            raise DataError(f"{path}: line {i + 1}: '{row[-1]}' is not a number (the last column "
-                            "must hold the series)") from None
-    if not values:
-        raise DataError(f"{path}: no numbers found; expected one value per line")
-    return values
-
-
-@click.command("predict")
+@table_command("predict", verb="predict", at=2)
 @click.argument("ref")
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Regressor: how many future values to forecast.")
-@click.option("--top", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Classifier: how many classes to show per image.")
-def predict_cmd(ref: str, inputs: tuple[str, ...], steps: int, top: int) -> None:
-    """Classify images (classifier) or forecast a CSV series (regressor)."""
-    from ..modeling import ClassifierModel, RegressorModel
-    from ..sample import load_images
+@click.pass_context
+def predict_cmd(ctx: click.Context, ref: str, inputs: tuple[str, ...], **_: object) -> None:
+    """Answer for input files as the model's task does: classify images (classifiers), forecast
+    a CSV series (regressors)."""
+    from ..sample import predict
 
     model = _load(ref)
-    if isinstance(model, ClassifierModel):
-        names = model.class_names
-        _, probs = model.predict(load_images(model, inputs))
-        k = min(top, probs.shape[1])
-        for path, row in zip(inputs, probs):
-            p, idx = row.topk(k)
-            shown = "  ".join(f"{names[i] if i < len(names) else i} {float(q):.3f}"
-                              for q, i in zip(p.tolist(), idx.tolist()))
-            click.echo(f"{path}\t{shown}")
-    elif isinstance(model, RegressorModel):
-        for path in inputs:
-            future = model.forecast(_read_series(path), steps)
-            click.echo(f"{path}\t" + " ".join(f"{v:.6g}" for v in future.tolist()))
-    else:
-        raise ConfigError(f"predict: '{ref}' is a {model.task} model; use `ganzoo sample` for GANs")
+    for line in predict(model, inputs, **given(ctx, ctx.command.table_names())):  # type: ignore[attr-defined]
+        click.echo(line)
 
 
 @click.command("push")
@@ -118,7 +74,7 @@ def predict_cmd(ref: str, inputs: tuple[str, ...], steps: int, top: int) -> None
 def push_cmd(folder: str, repo_id: str, private: bool, revision: str | None, message: str | None,
              token: str | None) -> None:
     """Upload a weights folder to the Hugging Face Hub as one commit; prints the repo URL."""
-    from ..hub import push
+    from ..api import push
 
     url = push(Path(folder), repo_id, private=private, revision=revision, message=message, token=token)
     click.echo(url)

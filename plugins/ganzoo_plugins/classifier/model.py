@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ganzoo.modeling import ClassifierModel
+from ganzoo_plugins.tasks.classification import ClassifierModel
 
 
 class MLPClassifier(ClassifierModel):

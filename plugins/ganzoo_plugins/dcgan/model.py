@@ -12,7 +12,17 @@ import math
 from torch import nn
 
 from ganzoo.errors import ConfigError
-from ganzoo.modeling import GenerativeModel, dcgan_init
+from ganzoo_plugins.tasks.adversarial import GenerativeModel
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """The DCGAN paper's initialisation: conv weights N(0, 0.02), BatchNorm N(1, 0.02) and bias 0."""
+    name = type(module).__name__
+    if "Conv" in name:
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif "BatchNorm" in name:
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
 
 
 def _levels(image_size: int) -> int:

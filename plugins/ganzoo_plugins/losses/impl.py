@@ -1,47 +1,24 @@
 """The built-in losses. Imported only when a run needs one (imports torch).
 
-GAN losses share one small interface the adversarial step calls, so the step stays the seed's
-loop and the loss plugin only decides the formulas:
-
-- ``d_loss_real(logits)`` / ``d_loss_fake(logits)``: D's loss on a real / generated batch; the
-  step backpropagates them separately, as the DCGAN tutorial does (errD_real, errD_fake).
-- ``g_loss(logits)``: G's loss on D's logits for a generated batch.
-- ``penalty(D, real, fake)``: an extra D term (the gradient penalty) or ``None``.
-- ``n_critic``: D updates per G update.
-- ``score(logits)``: what the log line shows as D(x) / D(G(z)).
+GAN losses implement the adversarial task's protocol,
+:class:`ganzoo_plugins.tasks.adversarial.GANLoss` (see its docstring and docs/plugins.md): the
+built-in ones are *separable*, so the step backpropagates D's real and fake terms one after the
+other as the DCGAN tutorial does (errD_real, errD_fake); G's loss sees the real logits too but
+these formulas do not need them.
 
 Supervised losses are plain callables ``loss(prediction, target) -> scalar``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 
+from ganzoo_plugins.tasks.adversarial import GANLoss
+
 __all__ = ["BCELoss", "CrossEntropyLoss", "GANLoss", "HingeLoss", "MSELoss", "WGANGPLoss"]
-
-
-class GANLoss:
-    """Base class: subclasses override the three formulas; defaults suit most losses."""
-
-    n_critic: int = 1
-
-    def d_loss_real(self, logits: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    def d_loss_fake(self, logits: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    def g_loss(self, logits: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    def penalty(self, discriminator: torch.nn.Module, real: torch.Tensor,
-                fake: torch.Tensor) -> torch.Tensor | None:
-        return None
-
-    def score(self, logits: torch.Tensor) -> torch.Tensor:
-        """The raw critic output by default; losses on probabilities show sigmoid(logit)."""
-        return logits.detach().float().mean()
 
 
 class BCELoss(GANLoss):
@@ -62,7 +39,7 @@ class BCELoss(GANLoss):
     def d_loss_fake(self, logits: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
 
-    def g_loss(self, logits: torch.Tensor) -> torch.Tensor:
+    def g_loss(self, logits: torch.Tensor, real_logits: torch.Tensor | None = None) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
 
     def score(self, logits: torch.Tensor) -> torch.Tensor:
@@ -81,7 +58,7 @@ class MSELoss(GANLoss):
     def d_loss_fake(self, logits: torch.Tensor) -> torch.Tensor:
         return 0.5 * F.mse_loss(logits, torch.zeros_like(logits))
 
-    def g_loss(self, logits: torch.Tensor) -> torch.Tensor:
+    def g_loss(self, logits: torch.Tensor, real_logits: torch.Tensor | None = None) -> torch.Tensor:
         return 0.5 * F.mse_loss(logits, torch.ones_like(logits))
 
 
@@ -94,7 +71,7 @@ class HingeLoss(GANLoss):
     def d_loss_fake(self, logits: torch.Tensor) -> torch.Tensor:
         return F.relu(1.0 + logits).mean()
 
-    def g_loss(self, logits: torch.Tensor) -> torch.Tensor:
+    def g_loss(self, logits: torch.Tensor, real_logits: torch.Tensor | None = None) -> torch.Tensor:
         return -logits.mean()
 
 
@@ -121,10 +98,10 @@ class WGANGPLoss(GANLoss):
     def d_loss_fake(self, logits: torch.Tensor) -> torch.Tensor:
         return logits.mean()
 
-    def g_loss(self, logits: torch.Tensor) -> torch.Tensor:
+    def g_loss(self, logits: torch.Tensor, real_logits: torch.Tensor | None = None) -> torch.Tensor:
         return -logits.mean()
 
-    def penalty(self, discriminator: torch.nn.Module, real: torch.Tensor,
+    def penalty(self, discriminator: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor,
                 fake: torch.Tensor) -> torch.Tensor | None:
         if self.gp_weight == 0:
             return None

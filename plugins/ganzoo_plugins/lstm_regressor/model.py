@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganzoo.modeling import RegressorModel
+from ganzoo_plugins.tasks.regression import RegressorModel
 
 
 class _Net(nn.Module):

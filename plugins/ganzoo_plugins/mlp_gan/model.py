@@ -11,7 +11,7 @@ import math
 import torch
 from torch import nn
 
-from ganzoo.modeling import GenerativeModel
+from ganzoo_plugins.tasks.adversarial import GenerativeModel
 
 
 class _Generator(nn.Module):

@@ -20,14 +20,6 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
-#: Metrics shown by ``ganzoo info NAME`` / ``ganzoo list --json``, per task, in this order.
-HEADLINE = {
-    "adversarial": ("fid", "fid_floor", "fid_ratio", "mean_confidence", "min_class_share"),
-    "classification": ("test_accuracy",),
-    "regression": ("test_mse", "naive_mse", "mse_ratio"),
-}
-
-
 def spec_for(folder: Path) -> WeightsSpec | None:
     """The spec a shipped folder describes, or None (logged) when its config.json is unusable."""
     try:
@@ -44,7 +36,7 @@ def spec_for(folder: Path) -> WeightsSpec | None:
     dataset_name = dataset.get("name", "") if isinstance(dataset, dict) else str(dataset)
     evaluation = config.get("evaluation") if isinstance(config.get("evaluation"), dict) else {}
     measured = evaluation.get("metrics") if isinstance(evaluation.get("metrics"), dict) else {}
-    metrics = {k: measured[k] for k in HEADLINE.get(str(config.get("task")), ()) if k in measured}
+    metrics = {k: v for k, v in measured.items() if isinstance(v, (int, float))}
     shape = "x".join(str(s) for s in dataset.get("shape", [])) if isinstance(dataset, dict) else ""
     description = f"{model} trained on {dataset_name}" + (f" ({shape})" if shape else "")
     return WeightsSpec(name=folder.name, path=str(folder), model=model, dataset=dataset_name,

@@ -7,8 +7,9 @@ defaults are in docs/benchmarks.md (``python benchmarks/run.py``).
 
 - precision ``auto``: bf16 autocast on CUDA devices with bf16 and on CPUs with native bf16
   (avx512_bf16 / AMX), fp16 autocast + one GradScaler per optimizer on CUDA without bf16,
-  fp32 otherwise. Recurrent (regression) models stay fp32 under ``auto``: they are tiny and
-  overhead-bound, so bf16 only adds casts, and rounding accumulates over time steps.
+  fp32 otherwise. Models whose class sets ``auto_precision = False`` stay fp32 under ``auto``
+  (the LSTM regressor: tiny and overhead-bound, so bf16 only adds casts, and rounding
+  accumulates over time steps).
   Losses are always computed in fp32 from the logits (the step casts before the loss).
 - channels_last: NHWC weights and inputs for models with 2-D convolutions (oneDNN and cuDNN
   pick faster kernels); a no-op for MLPs and LSTMs.
@@ -28,8 +29,8 @@ from typing import Any
 import torch
 
 from ..errors import ConfigError
+from ..options import PRECISIONS
 
-from .options import PRECISIONS
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -47,7 +48,7 @@ def cpu_has_native_bf16() -> bool:
     return False
 
 
-def resolve_precision(name: str, device: torch.device, task: str = "adversarial") -> str:
+def resolve_precision(name: str, device: torch.device, lower_ok: bool = True) -> str:
     """``auto`` -> the fastest safe precision on ``device``; explicit names are checked."""
     if name not in PRECISIONS:
         raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}, got {name!r}")
@@ -63,7 +64,7 @@ def resolve_precision(name: str, device: torch.device, task: str = "adversarial"
         return name
     if device.type == "cpu":
         if name == "auto":
-            return "bf16" if cpu_has_native_bf16() and task != "regression" else "fp32"
+            return "bf16" if cpu_has_native_bf16() and lower_ok else "fp32"
         return name  # explicit bf16/fp16 on a CPU: allowed (emulated where not native)
     # mps and others: autocast support varies; keep fp32 unless asked.
     return "fp32" if name == "auto" else name
@@ -87,7 +88,7 @@ class Perf:
     def resolve(cls, device: torch.device, model: Any, precision: str = "auto",
                 channels_last: bool = True, fused: bool = True, compile: bool = False) -> Perf:
         nets = list(model.networks().values()) if hasattr(model, "networks") else [model]
-        return cls(precision=resolve_precision(precision, device, getattr(model, "task", "")),
+        return cls(precision=resolve_precision(precision, device, getattr(model, "auto_precision", True)),
                    channels_last=bool(channels_last) and any(has_conv(n) for n in nets),
                    fused=bool(fused), compile=bool(compile), device_type=device.type)
 

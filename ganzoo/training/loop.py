@@ -1,97 +1,94 @@
 """The one training loop. All loop state lives on :class:`Trainer` so it can be checkpointed.
 
 State: ``step`` (optimizer steps done), ``epoch`` and ``position`` (batches done within the
-epoch), the seeded ``perm_generator`` that draws each epoch's order, the step's optimizers, and
-``history`` (every metrics record). Batches are index slices of in-memory (possibly mmapped)
-uint8 tensors, so no DataLoader is needed.
+epoch), the seeded ``perm_generator`` that draws each epoch's order, the task's step (its
+optimizers, accumulators and random streams), and ``history`` (every metrics record). Batches
+are index slices of in-memory (possibly mmapped) uint8 tensors, so no DataLoader is needed.
+
+The loop knows no task: it asks the step (see :mod:`ganzoo.training.step`) to train on a
+batch, for the logged metrics, for held-out scores and pictures at epoch ends, and for its
+state at checkpoints.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import shlex
 import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .. import pictures
 from ..data import DataBundle
 from ..errors import TrainingError
 from ..io import atomic_open
+from ..options import ResolvedOptions
+from ..tasks import Task
 from . import checkpoint, distributed
 from .distributed import DistInfo
-from .guard import CollapseWatch, non_finite, tensors_finite
+from .guard import non_finite, tensors_finite
+from .perf import Perf
 from .progress import Progress
 from .signals import Interrupted, StopRequest, stop_on_signals
-from .steps import STEPS, AdversarialStep, Step
+from .step import RunContext, Step
 
 METRICS_NAME = "metrics.jsonl"
-GRID_SIZE = 64
 
 
 class Trainer:
-    def __init__(self, model: Any, loss: Any, bundle: DataBundle, out: Path, *, device: torch.device,
-                 epochs: int, max_steps: int | None, batch_size: int, lr: float,
-                 betas: tuple[float, float], optimizer: str, seed: int, log_every: int,
-                 progress: bool | None = None, checkpoint_every: int | None = None,
-                 keep_checkpoints: int | None = 3, on_nan: str = "stop",
-                 perf: Any = None, dist: DistInfo = distributed.SINGLE,
-                 sync_bn: bool = False, augment: str = "", ema: float = 0.0,
-                 lr_decay: float | None = None) -> None:
-        self.model, self.bundle, self.out, self.device = model, bundle, out, device
+    def __init__(self, task: Task, model: Any, loss: Any, bundle: DataBundle, out: Path,
+                 opts: ResolvedOptions, *, device: torch.device, perf: Perf,
+                 progress: bool | None = None, dist: DistInfo = distributed.SINGLE) -> None:
+        self.task, self.model, self.bundle, self.out, self.device = task, model, bundle, out, device
+        self.opts = opts
         #: Multi-process (torchrun) facts; rank 0 alone writes files and prints.
         self.dist = dist
         # Reliability: checkpoints, signals, the divergence guard (see checkpoint.py, guard.py).
-        self.checkpoint_every, self.keep_checkpoints, self.on_nan = checkpoint_every, keep_checkpoints, on_nan
-        self.run_options: dict[str, Any] = {}  # the TrainOptions a resume re-resolves
+        self.checkpoint_every, self.keep_checkpoints = opts.checkpoint_every, opts.keep_checkpoints
+        self.on_nan = opts.on_nan
+        self.run_options: dict[str, Any] = opts.saved()  # what a resume re-resolves
         self.last_checkpoint: Path | None = None
         self.stop_request = StopRequest()
-        self.collapse = CollapseWatch()
         self._good_step = 0  # last step whose losses were checked finite
-        self.epochs, self.max_steps, self.batch_size = epochs, max_steps, batch_size
-        self.log_every, self.progress_enabled = log_every, progress
-        self.task = model.task
-        self.drop_last = self.task == "adversarial"  # BatchNorm never sees a batch of 1
+        self.epochs, self.max_steps, self.batch_size = opts.epochs, opts.max_steps, opts.batch_size
+        self.log_every = opts.log_every
         n = distributed.shard_size(len(bundle.train), dist)  # this rank's share of an epoch
-        self.steps_per_epoch = n // batch_size if self.drop_last else math.ceil(n / batch_size)
-        total = epochs * self.steps_per_epoch
-        self.total_steps = min(total, max_steps) if max_steps is not None else total
+        self.steps_per_epoch = n // self.batch_size if task.drop_last else math.ceil(n / self.batch_size)
+        total = self.epochs * self.steps_per_epoch
+        self.total_steps = min(total, self.max_steps) if self.max_steps is not None else total
 
         self.step = 0
         self.epoch = 0
         self.position = 0
-        self.seed = seed
+        self.seed = opts.seed
         #: Linear learning-rate decay to 0 after this fraction of the steps (None: constant).
-        self.lr, self.lr_decay = lr, lr_decay
-        self.perm_generator = torch.Generator().manual_seed(seed)
-        self.final_frame: Any = None  # the finished generator's grid, when finish() changed it
+        self.lr, self.lr_decay = opts.lr, opts.lr_decay
+        self.perm_generator = torch.Generator().manual_seed(self.seed)
         self.history: list[dict[str, Any]] = []
-        self.frames: list[Any] = []  # fixed-noise grids, one per epoch (GANs)
         self._epoch_order: torch.Tensor | None = None
-        self._extras: dict[str, Any] = {}
+        quiet = {} if dist.is_main else {"enabled": False, "stream": open(os.devnull, "w")}
+        self.bar = Progress(self.total_steps, **{"enabled": progress, **quiet})
 
         model.to(device)
         model.train()
-        kwargs: dict[str, Any] = {}
-        if self.task == "adversarial":
-            noise = torch.Generator(device=device).manual_seed(distributed.rank_seed(seed + 1, dist.rank))
-            kwargs["noise"] = noise
-            kwargs["augment"] = augment
-            kwargs["ema"] = ema
-            self.fixed_noise = model.sample_latent(
-                GRID_SIZE, generator=torch.Generator().manual_seed(seed + 2)).to(device)
-        # perf (ganzoo/train/perf.py): precision, channels_last, fused optimizers, compile.
-        self.stepper: Step = STEPS[self.task](model, loss, device, lr, betas, optimizer,
-                                              perf=perf, **kwargs)
+        ctx = RunContext(opts=opts, device=device, perf=perf, dist=dist, bundle=bundle, out=out,
+                         say=self.say)
+        self.stepper: Step = task.make_step(model, loss, ctx)
         trained = self.stepper.trained_networks()
-        self.stepper.distribute(distributed.wrap(trained, device, dist, sync_bn=sync_bn))
+        self.stepper.distribute(distributed.wrap(trained, device, dist, sync_bn=opts.sync_bn))
 
         self._images_timed = 0
         self._time_timed = 0.0
         self._last_time = 0.0
         self._last_step = 0
+
+    def say(self, line: str) -> None:
+        """A line through the progress display (rank 0 only)."""
+        if self.dist.is_main:
+            self.bar.log(line)
 
     # -- loop ------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -100,8 +97,7 @@ class Trainer:
 
     def _run(self) -> dict[str, Any]:
         train = self.bundle.train
-        quiet = {} if self.dist.is_main else {"enabled": False, "stream": open(os.devnull, "w")}
-        with Progress(self.total_steps, **{"enabled": self.progress_enabled, **quiet}) as bar:
+        with self.bar as bar:
             bar.advance(self.step, self.epoch + 1, self.epochs)
             self._last_time = time.perf_counter()
             while self.epoch < self.epochs and not self._done():
@@ -131,14 +127,7 @@ class Trainer:
                 else:
                     self._end_epoch(bar)
                     self.save_checkpoint()
-        changed = self.stepper.finish(self.seed + 3)
-        ema = getattr(self.stepper, "ema", None)
-        if self.dist.is_main and ema is not None and not changed:
-            print(f"note: --ema {ema.decay} averages over ~{ema.horizon} generator steps but this "
-                  f"run took {ema.updates}; keeping the last step's weights", flush=True)
-        if changed and isinstance(self.stepper, AdversarialStep) and self.dist.is_main:
-            fake = self.stepper.generate(self.fixed_noise)
-            self.final_frame = pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(int(fake.shape[-1])))
+            self.stepper.finish()
         return self.final_metrics()
 
     def lr_factor(self, step: int) -> float:
@@ -172,7 +161,7 @@ class Trainer:
             self._diverged(*bad)
             return
         self._good_step = self.step
-        warning = self.collapse.update(self.step, metrics)
+        warning = self.stepper.watch(self.step, metrics)
         if warning:
             bar.log(warning)
         now = time.perf_counter()
@@ -201,21 +190,15 @@ class Trainer:
         for k in sorted(keys):
             vals = [r[k] for r in logs if isinstance(r.get(k), float)]
             record[k] = sum(vals) / len(vals)
-        extra = self.stepper.evaluate(self.bundle.test, self.batch_size) if self.dist.is_main else {}
-        record.update({k: v for k, v in extra.items() if not k.startswith("_")})
-        self._extras = {k: v for k, v in extra.items() if k.startswith("_")}
+        scores = self.stepper.evaluate(self.bundle.test, self.batch_size) if self.dist.is_main else {}
+        record.update(scores)
         record["images_per_sec"] = self.images_per_sec()
         self.history.append(record)
-        if extra:
-            shown = " ".join(f"{k}: {v:.4f}" for k, v in record.items()
-                             if k.startswith("test") or k.startswith("naive"))
-            bar.log(f"[{self.epoch + 1}/{self.epochs}] {shown}")
-        if isinstance(self.stepper, AdversarialStep) and self.dist.is_main:
-            fake = self.stepper.generate(self.fixed_noise)
-            side = int(fake.shape[-1])
-            frame = pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(side))
-            self.frames.append(frame)
-            pictures.save_image(frame, self.out / f"samples_epoch_{self.epoch + 1:03d}.png")
+        if scores:
+            bar.log(f"[{self.epoch + 1}/{self.epochs}] "
+                    + " ".join(f"{k}: {v:.4f}" for k, v in scores.items()))
+        if self.dist.is_main:
+            self.stepper.epoch_end(self.epoch + 1)
         self._write_metrics()
         self._last_time = time.perf_counter()  # evaluation and pictures are not training time
         self.epoch += 1
@@ -227,9 +210,8 @@ class Trainer:
         """Checkpoint the whole loop state, but only if it is finite (never save a diverged run)."""
         if self.last_checkpoint is not None and self.last_checkpoint.name == f"step-{self.step:06d}":
             return self.last_checkpoint
-        sums = list(getattr(self.stepper, "_sums", {}).values())
         params = [p for net in self.model.networks().values() for p in net.parameters()]
-        if distributed.any_rank(not tensors_finite(sums + params), self.dist):
+        if distributed.any_rank(not tensors_finite(self.stepper.pending() + params), self.dist):
             metrics = self.stepper.flush()
             name, value = non_finite(metrics) or ("a weight", float("nan"))
             self._diverged(name, value)  # raises, or rolled back to the last checkpoint
@@ -247,17 +229,11 @@ class Trainer:
         checkpoint.restore(self, state, tensors, path)
         self.last_checkpoint = path
         self._good_step = self.step
-        if isinstance(self.stepper, AdversarialStep):
-            from PIL import Image
-
-            for n in range(1, self.epoch + 1):
-                frame = self.out / f"samples_epoch_{n:03d}.png"
-                if frame.is_file():
-                    with Image.open(frame) as im:
-                        self.frames.append(im.convert("RGB"))
+        if self.dist.is_main:
+            self.stepper.resumed(self.epoch)
 
     def _resume_hint(self) -> str:
-        return f"ganzoo train --resume {__import__('shlex').quote(str(self.out))}"
+        return f"ganzoo train --resume {shlex.quote(str(self.out))}"
 
     def _interrupted(self) -> None:
         saved = self.save_checkpoint()
@@ -279,9 +255,8 @@ class Trainer:
             self.perm_generator.set_state(perm)
             self.stepper.flush()
             self._good_step = self.step
-            print(f"warning: {name} became {value} {span}; --on-nan skip: networks and optimizers "
-                  f"rolled back to {self.last_checkpoint.name}, continuing with the next batches",
-                  flush=True)
+            self.say(f"warning: {name} became {value} {span}; --on-nan skip: networks and optimizers "
+                     f"rolled back to {self.last_checkpoint.name}, continuing with the next batches")
             return
         kept = (f"the last good checkpoint {self.last_checkpoint} is kept" if self.last_checkpoint
                 is not None else "no checkpoint was written yet")
@@ -294,8 +269,6 @@ class Trainer:
         return round(self._images_timed / self._time_timed, 1)
 
     def _write_metrics(self) -> None:
-        import json
-
         if not self.dist.is_main:
             return
         with atomic_open(self.out / METRICS_NAME, "w", encoding="utf-8") as fh:
@@ -313,42 +286,4 @@ class Trainer:
 
     def write_pictures(self) -> list[str]:
         """The task's figures; returns the file names written."""
-        written: list[str] = []
-        logs = [r for r in self.history if r["kind"] == "log"]
-        epochs = [r for r in self.history if r["kind"] == "epoch"]
-        if isinstance(self.stepper, AdversarialStep):
-            frames = self.frames + ([self.final_frame] if self.final_frame is not None else [])
-            if frames:  # the last frame is the shipped generator (EMA weights, when on)
-                pictures.save_image(frames[-1], self.out / "samples.png")
-                pictures.save_gif(frames, self.out / "progress.gif")
-                written += ["samples.png", "progress.gif"]
-            real = pictures_real(self.bundle, GRID_SIZE)
-            fake = self.stepper.generate(self.fixed_noise)
-            pictures.real_vs_fake(real, fake, self.out / "real_vs_fake.png")
-            series = {"G": [r.get("Loss_G", float("nan")) for r in logs],
-                      "D": [r.get("Loss_D", float("nan")) for r in logs]}
-            pictures.loss_curves([r["step"] for r in logs], series, self.out / "losses.png")
-            written += ["real_vs_fake.png", "losses.png"]
-        elif self.task == "classification" and epochs and "test_accuracy" in epochs[-1]:
-            pictures.classifier_curves([r["epoch"] for r in epochs], [r["train_loss"] for r in epochs],
-                                       [r["test_loss"] for r in epochs],
-                                       [r["test_accuracy"] for r in epochs], self.out / "curves.png")
-            pictures.confusion_matrix(self._extras["_confusion"], self.bundle.class_names,
-                                      self.out / "confusion_matrix.png")
-            written += ["curves.png", "confusion_matrix.png"]
-        elif self.task == "regression" and epochs and "test_mse" in epochs[-1]:
-            f = self._extras["_forecast"]
-            pictures.forecast(f["x"], f["y"], f["pred"], self.out / "forecast.png")
-            pictures.loss_curves([r["epoch"] for r in epochs],
-                                 {"train MSE": [r["train_loss"] for r in epochs],
-                                  "test MSE": [r["test_mse"] for r in epochs],
-                                  "naive last-value MSE": [r["naive_mse"] for r in epochs]},
-                                 self.out / "curves.png", title="Mean squared error", xlabel="epoch")
-            written += ["forecast.png", "curves.png"]
-        return written
-
-
-def pictures_real(bundle: DataBundle, n: int) -> torch.Tensor:
-    from ..data import to_float
-
-    return to_float(bundle.train.x[:n])
+        return self.stepper.write_pictures(self.history)

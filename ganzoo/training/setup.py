@@ -9,7 +9,7 @@ import torch
 from .. import config as _config
 from ..data import DataBundle, DataRequest
 from ..errors import ConfigError, DataError
-from .options import ResolvedOptions
+from ..options import ResolvedOptions
 
 
 def pick_device(name: str) -> torch.device:
@@ -46,12 +46,9 @@ def data_request(opts: ResolvedOptions) -> DataRequest:
 
 
 def load_data(opts: ResolvedOptions) -> DataBundle:
-    from .. import data
+    from ..data import load_dataset
 
-    loader = getattr(data, "load_dataset", None)
-    if loader is None:  # the datasets work is not installed yet
-        raise DataError(f"dataset '{opts.dataset}': this ganzoo has no dataset loader installed")
-    return loader(opts.dataset, data_request(opts))
+    return load_dataset(opts.dataset, data_request(opts))
 
 
 def data_fields(bundle: DataBundle) -> dict[str, int | None]:
@@ -96,7 +93,7 @@ def model_hparams(opts: ResolvedOptions, bundle: DataBundle) -> dict[str, Any]:
 def build_model(opts: ResolvedOptions, hparams: dict[str, Any]) -> Any:
     model = opts.model_spec.load_builder()(**hparams)
     if model.task != opts.model_spec.task:
-        raise ConfigError(f"model '{opts.model_spec.name}' built a {model.task} model, "
+        raise ConfigError(f"model '{opts.model_spec.name}' built a {model.task or 'task-less'} model, "
                           f"but its spec declares {opts.model_spec.task}")
     return model
 
@@ -105,17 +102,12 @@ def build_loss(opts: ResolvedOptions) -> Any:
     return opts.loss_spec.load_builder()(**opts.loss_settings)
 
 
-def check_data(opts: ResolvedOptions, bundle: DataBundle) -> None:
+def check_data(opts: ResolvedOptions, bundle: DataBundle, task: Any) -> None:
     """Fail early with a clear message when the data cannot train this task."""
-    task = opts.model_spec.task
     if len(bundle.train) == 0:
         raise DataError(f"dataset '{bundle.name}': the training split is empty")
-    if task == "adversarial" and len(bundle.train) < opts.batch_size:
+    if task.drop_last and len(bundle.train) < opts.batch_size:
         raise ConfigError(f"--batch-size {opts.batch_size} is larger than the {len(bundle.train)} "
-                          f"training images of '{bundle.name}' (GANs drop the last partial batch)")
-    if task == "classification" and (bundle.train.y is None or bundle.num_classes is None):
-        raise DataError(f"dataset '{bundle.name}' has no labels; model '{opts.model_spec.name}' "
-                        f"needs a labelled dataset (for example digits)")
-    if task == "regression" and (bundle.modality != "series" or bundle.train.y is None):
-        raise DataError(f"dataset '{bundle.name}' is not a series dataset with targets; model "
-                        f"'{opts.model_spec.name}' needs one (for example sine)")
+                          f"training items of '{bundle.name}' ({task.name} models drop the last "
+                          f"partial batch)")
+    task.check_data(opts, bundle)

@@ -23,7 +23,7 @@ import hashlib
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -317,10 +317,14 @@ def torchrun_command(nproc: int, argv: Sequence[str]) -> list[str]:
             "--nproc_per_node", str(nproc), "-m", "ganzoo", *strip_nproc(argv)]
 
 
-def launch(nproc: int, argv: Sequence[str]) -> None:
-    """Replace this process with torchrun (signals and the exit status go straight through)."""
+def launch(nproc: int, argv: Sequence[str], announce: Callable[[str], None]) -> None:
+    """Replace this process with torchrun (signals and the exit status go straight through).
+
+    ``announce`` shows the command first (the CLI echoes it).
+    """
     cmd = torchrun_command(nproc, argv)
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")  # N CPU workers must not each spawn a thread per core
-    print(f"launching: {shlex.join(['torchrun', *cmd[3:]])}", flush=True)
+    announce(f"launching: {shlex.join(['torchrun', *cmd[3:]])}")
+    sys.stdout.flush()
     os.execvpe(cmd[0], cmd, env)

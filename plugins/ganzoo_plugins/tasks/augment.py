@@ -20,7 +20,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from ..errors import ConfigError
+from ganzoo.errors import ConfigError
 
 
 def _uniform(x: torch.Tensor, g: torch.Generator | None, *shape: int) -> torch.Tensor:
@@ -80,8 +80,8 @@ POLICIES: dict[str, list[Callable[[torch.Tensor, torch.Generator | None], torch.
 def parse_policy(text: str | None) -> tuple[str, ...]:
     """``"translation,cutout"`` -> ("translation", "cutout"); ``""``/``"none"``/None -> ().
 
-    The CLI validates policies first (ganzoo/train/options.py, torch-free); this is the check
-    for direct callers.
+    The CLI validates policies first (``canonical_policy`` in ganzoo_plugins/tasks/__init__.py,
+    torch-free); this is the check for direct callers.
     """
     names = tuple(p.strip() for p in str(text or "").split(",") if p.strip())
     if names in ((), ("none",)):

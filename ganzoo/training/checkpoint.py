@@ -2,11 +2,12 @@
 
 Layout of ``RUN_DIR/checkpoints/``::
 
-    step-000123/tensors.safetensors   networks, optimizer tensors, RNG and generator states,
-                                      the epoch's batch order, metric accumulators
+    step-000123/tensors.safetensors   networks (net/ROLE/...), the step's random streams
+                                      (gen/NAME), the batch order, the global RNGs, and every
+                                      tensor of the step's state_dict
     step-000123/state.json            step, epoch, position, history, the run's options, and
-                                      the non-tensor parts of every state_dict (tensors are
-                                      referenced by key)
+                                      the non-tensor part of the step's state_dict (tensors
+                                      are referenced by key)
     latest                            the name of the newest complete checkpoint
 
 A checkpoint is written into a hidden temporary folder, fsynced, then renamed into place, and
@@ -30,7 +31,9 @@ from typing import Any
 from ..errors import ConfigError, GanzooError
 from ..io import atomic_open, fsync_dir
 
-FORMAT = 1
+FORMAT = 2
+#: Formats this version reads (1: ganzoo 0.1, whose step state is upgraded on load).
+READABLE = (1, 2)
 DIR_NAME = "checkpoints"
 LATEST = "latest"
 STATE = "state.json"
@@ -279,7 +282,7 @@ def load(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CheckpointError(f"{path / STATE}: unreadable checkpoint state ({_reason(exc)}); "
                               f"delete {path} to resume from the one before") from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
+    if not isinstance(state, dict) or state.get("format") not in READABLE:
         raise CheckpointError(f"{path / STATE}: not a ganzoo checkpoint of format {FORMAT}; "
                               f"delete {path} to resume from the one before")
     try:
@@ -299,46 +302,16 @@ def _reason(exc: BaseException) -> str:
 # A Trainer's whole state
 
 
-def _stateful(stepper: Any) -> dict[str, Any]:
-    """The step's attributes a checkpoint must carry, found generically.
-
-    Optimizers, every non-module object with ``state_dict``/``load_state_dict`` (a GradScaler),
-    torch generators (the noise), metric accumulators and plain counters (``calls``).
-    """
-    import torch
-
-    found: dict[str, Any] = {}
-    for name, value in vars(stepper).items():
-        if isinstance(value, torch.nn.Module) or name in ("model", "loss", "device"):
-            continue
-        if isinstance(value, torch.Generator) or isinstance(value, (bool, int, float, str)):
-            found[name] = value
-        elif hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
-            found[name] = value
-        elif name == "optimizers" or name in ("_sums", "_counts"):
-            found[name] = value
-    return found
-
-
 def capture(trainer: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(json state, tensors) of a Trainer between two steps."""
-    import torch
-
+    """(json state, tensors) of a Trainer between two steps: the networks, the step's own
+    ``state_dict`` and random streams, the batch order, the global RNGs and the history."""
     tensors: dict[str, Any] = {}
     for role, net in trainer.model.networks().items():
         for key, value in net.state_dict().items():
             tensors[f"net/{role}/{key}"] = value.detach().cpu().contiguous().clone()
-    step_state: dict[str, Any] = {}
-    for name, value in _stateful(trainer.stepper).items():
-        if isinstance(value, torch.Generator):
-            tensors[f"gen/{name}"] = value.get_state()
-            step_state[name] = {"__generator__": f"gen/{name}"}
-        elif name == "optimizers":
-            step_state[name] = encode({r: o.state_dict() for r, o in value.items()}, "opt", tensors)
-        elif hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
-            step_state[name] = {"__state_dict__": encode(value.state_dict(), f"obj/{name}", tensors)}
-        else:
-            step_state[name] = encode(value, f"step/{name}", tensors)
+    step_state = encode(trainer.stepper.state_dict(), "step", tensors)
+    for name, generator in trainer.stepper.generators().items():
+        tensors[f"gen/{name}"] = generator.get_state()
     tensors["gen/perm"] = trainer.perm_generator.get_state()
     if trainer._epoch_order is not None:
         tensors["data/order"] = trainer._epoch_order.clone()
@@ -352,24 +325,25 @@ def capture(trainer: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         "timing": [trainer._images_timed, trainer._time_timed],
         "stepper": step_state, "rng": rng_json,
         "networks": sorted(trainer.model.networks()),
-        "world_size": trainer.dist.world_size if hasattr(trainer, "dist") else 1,
+        "world_size": trainer.dist.world_size,
     }
     return state, tensors
 
 
-#: Per-rank random streams (latent noise, dropout): rank 0's live under the plain key, the
-#: others' under ``KEY@rankN`` so a multi-process run resumes with every rank's own stream.
-_PER_RANK = ("gen/noise", "rng/torch")
+def _per_rank_keys(trainer: Any) -> list[str]:
+    """Per-rank random streams (the step's noise, dropout): rank 0's live under the plain key,
+    the others' under ``KEY@rankN`` so a multi-process run resumes with every rank's own stream."""
+    return [f"gen/{name}" for name in sorted(trainer.stepper.generators())] + ["rng/torch"]
 
 
 def _capture_ranks(trainer: Any, tensors: dict[str, Any]) -> None:
     """Add the other ranks' random states (a collective: every rank calls capture)."""
     from .distributed import gather_tensor
 
-    info = getattr(trainer, "dist", None)
-    if info is None or not info.enabled:
+    info = trainer.dist
+    if not info.enabled:
         return
-    for key in _PER_RANK:
+    for key in _per_rank_keys(trainer):
         if key in tensors:
             for r, t in enumerate(gather_tensor(tensors[key], info)):
                 if r > 0:
@@ -382,26 +356,42 @@ def _restore_ranks(trainer: Any, tensors: dict[str, Any]) -> None:
 
     from .distributed import rank_seed
 
-    info = getattr(trainer, "dist", None)
-    if info is None or info.rank == 0:
+    info = trainer.dist
+    if info.rank == 0:
         return
-    noise = getattr(trainer.stepper, "noise", None)
     seed = int(trainer.run_options.get("seed", 0) or 0) + trainer.step
     if f"rng/torch@rank{info.rank}" in tensors:
         torch.set_rng_state(tensors[f"rng/torch@rank{info.rank}"])
     else:
         torch.manual_seed(rank_seed(seed, info.rank))
-    if isinstance(noise, torch.Generator):
-        if f"gen/noise@rank{info.rank}" in tensors:
-            noise.set_state(tensors[f"gen/noise@rank{info.rank}"])
+    for i, (name, generator) in enumerate(sorted(trainer.stepper.generators().items())):
+        if f"gen/{name}@rank{info.rank}" in tensors:
+            generator.set_state(tensors[f"gen/{name}@rank{info.rank}"])
         else:
-            noise.manual_seed(rank_seed(seed + 1, info.rank))
+            generator.manual_seed(rank_seed(seed + 1 + i, info.rank))
+
+
+def step_state(state: dict[str, Any], tensors: dict[str, Any]) -> dict[str, Any]:
+    """The step's ``state_dict`` from a checkpoint of this format or of format 1.
+
+    Format 1 (ganzoo 0.1) stored the step's attributes found by introspection: generators as
+    references (now :meth:`~ganzoo.training.step.Step.generators`, under the same keys),
+    objects with ``state_dict`` wrapped, and the accumulators as ``_sums``/``_counts``.
+    """
+    if state.get("format") != 1:
+        return decode(state["stepper"], tensors)
+    out: dict[str, Any] = {}
+    for name, saved in state["stepper"].items():
+        if isinstance(saved, dict) and "__generator__" in saved:
+            continue  # read from gen/NAME like a format-2 checkpoint's
+        if isinstance(saved, dict) and "__state_dict__" in saved:
+            saved = saved["__state_dict__"]
+        out[{"_sums": "sums", "_counts": "counts"}.get(name, name)] = decode(saved, tensors)
+    return out
 
 
 def restore(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where: Path) -> None:
     """Put a Trainer back exactly where ``capture`` found it; a mismatch is a CheckpointError."""
-    import torch
-
     try:
         if state["train_size"] != len(trainer.bundle.train) or state["batch_size"] != trainer.batch_size:
             raise CheckpointError(
@@ -422,22 +412,9 @@ def restore(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where:
             except GanzooError as exc:
                 raise CheckpointError(str(exc)) from None
             net.load_state_dict(own, strict=True)
-        live = _stateful(trainer.stepper)
-        for name, saved in state["stepper"].items():
-            if name not in live:
-                continue
-            value = live[name]
-            if isinstance(value, torch.Generator):
-                value.set_state(tensors[saved["__generator__"]])
-            elif name == "optimizers":
-                decoded = decode(saved, tensors)
-                for role, opt in value.items():
-                    opt.load_state_dict(decoded[role])
-                    _match_param_layout(opt)
-            elif hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
-                value.load_state_dict(decode(saved["__state_dict__"], tensors))
-            else:
-                setattr(trainer.stepper, name, decode(saved, tensors))
+        trainer.stepper.load_state_dict(step_state(state, tensors))
+        for name, generator in trainer.stepper.generators().items():
+            generator.set_state(tensors[f"gen/{name}"])
         trainer.perm_generator.set_state(tensors["gen/perm"])
         trainer._epoch_order = tensors.get("data/order")
         trainer.step, trainer.epoch = int(state["step"]), int(state["epoch"])
@@ -458,86 +435,35 @@ def restore(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where:
 # --------------------------------------------------------------------------------------------
 # Resuming a run folder
 
-#: Knobs ``--resume`` may change; everything else comes from the run's saved settings.
-RESUME_OVERRIDES = ("epochs", "max_steps", "device", "workers", "log_every", "checkpoint_every",
-                    "keep_checkpoints", "on_nan")
-
-
-def saved_options(resolved: Any) -> dict[str, Any]:
-    """The :class:`TrainOptions` (as JSON) that re-resolve to ``resolved``: what resume reuses.
-
-    Generic over TrainOptions' fields so knobs added later travel without changes here.
-    """
-    import dataclasses
-
-    from .options import TrainOptions
-
-    special = {"model": resolved.model_spec.name, "loss": resolved.loss_spec.name,
-               "settings": dict(resolved.raw_settings), "out": None}
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(TrainOptions):
-        value = special[f.name] if f.name in special else getattr(resolved, f.name, None)
-        if value is None and f.name not in special:
-            value = f.default if f.default is not dataclasses.MISSING else None
-        if isinstance(value, tuple):
-            value = list(value)
-        elif isinstance(value, Path):
-            value = str(value)
-        out[f.name] = value
-    return out
-
 
 def resume_options(run_dir: str | Path, model: str | None = None,
-                   overrides: dict[str, Any] | None = None) -> tuple[Any, Path, dict[str, Any], dict[str, Any]]:
+                   given: dict[str, Any] | None = None) -> tuple[Any, Path, dict[str, Any], dict[str, Any]]:
     """(resolved options, checkpoint folder, state, tensors) to continue ``run_dir``.
 
-    Raises a one-line error for a folder that is not a run, a damaged checkpoint, or a
-    ``model`` other than the run's.
+    ``given`` are options the user passed with ``--resume``; only those the option table marks
+    ``resume`` may change. Raises a one-line error for a folder that is not a run, a damaged
+    checkpoint, or a ``model`` other than the run's.
     """
-    import dataclasses
-
-    from .options import TrainOptions, resolve_options
+    from .. import options
 
     run_dir = Path(run_dir).expanduser()
+    options.resume_rule(given or {}, run_dir)
     path = latest(run_dir)
     state, tensors = load(path)
     saved = state.get("options")
-    names = {f.name for f in dataclasses.fields(TrainOptions)}
     if not isinstance(saved, dict) or not isinstance(saved.get("model"), str):
         raise CheckpointError(f"{path / STATE}: no saved run settings; delete {path} to resume "
                               "from the one before")
     if model is not None and model != saved["model"]:
         raise ConfigError(f"--resume {run_dir}: that run trains model '{saved['model']}', not "
                           f"'{model}'; drop MODEL or start a new run with --out")
-    kwargs = {k: v for k, v in saved.items() if k in names}
-    for key, value in (overrides or {}).items():
-        if key not in RESUME_OVERRIDES:
-            raise ConfigError(f"--resume keeps the run's saved settings; {key.replace('_', '-')} "
-                              f"cannot change (allowed: "
-                              f"{', '.join('--' + k.replace('_', '-') for k in RESUME_OVERRIDES)})")
-        if value is not None:
-            kwargs[key] = value
-    kwargs["out"] = None
-    try:
-        opts = resolve_options(TrainOptions(**kwargs))
-    except TypeError as exc:
-        raise CheckpointError(f"{path / STATE}: damaged run settings ({_reason(exc)})") from None
-    opts.out = run_dir
+    table = options.table("train")
+    kept = {k: v for k, v in saved.items() if k in table and k != "out"}
+    kept.update({k: v for k, v in (given or {}).items() if v is not None})
+    settings = saved.get("settings") or {}
+    if not isinstance(settings, dict) or not isinstance(saved.get("dataset"), (str, type(None))):
+        raise CheckpointError(f"{path / STATE}: damaged run settings; delete {path} to resume "
+                              "from the one before")
+    opts = options.resolve(saved["model"], saved.get("dataset"), settings, kept)
+    opts.values["out"] = run_dir
     return opts, path, state, tensors
-
-
-def _match_param_layout(opt: Any) -> None:
-    """Give restored optimizer state its parameter's memory layout (e.g. channels_last).
-
-    Checkpoints store tensors contiguous; fused/foreach Adam walk a parameter and its
-    ``exp_avg`` as flat buffers, so a layout mismatch silently mixes elements after resume.
-    """
-    import torch
-
-    for group in opt.param_groups:
-        for p in group["params"]:
-            for key, value in opt.state.get(p, {}).items():
-                if (isinstance(value, torch.Tensor) and value.shape == p.shape
-                        and value.stride() != p.stride()):
-                    opt.state[p][key] = torch.empty_like(p, dtype=value.dtype).copy_(value)
-

@@ -11,8 +11,8 @@ weights do not fit the averaged ones (session notes: an EMA with averaged buffer
 than no EMA). Instead :meth:`GeneratorEMA.apply` re-estimates them with the averaged weights
 from seeded noise (:func:`torch.optim.swa_utils.update_bn`).
 
-The object is not an ``nn.Module`` but has ``state_dict``/``load_state_dict``, so checkpoints
-carry it (ganzoo/train/checkpoint.py finds such attributes on the step) and resume is exact.
+The object is not an ``nn.Module`` but has ``state_dict``/``load_state_dict``; the adversarial
+step puts it in its own ``state_dict``, so checkpoints carry it and resume is exact.
 """
 
 from __future__ import annotations
