@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,26 @@ def test_a_non_finite_loss_stops_with_exit_3_naming_the_step_and_loss(run_cli, t
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert "training diverged: Loss_" in lines[0] and "is nan at step 1" in lines[0]
     assert not (tmp_path / "run" / "config.json").exists()
+
+
+V1_RUN = Path(__file__).resolve().parent / "data" / "v1-dcgan-run"
+
+
+@pytest.mark.slow
+def test_a_checkpoint_written_by_ganzoo_0_1_resumes_bit_identically(tmp_path):
+    """Format 1 (the step's state found by introspection) upgrades on load: same weights as a
+    straight run of the same settings (DiffAugment, EMA and lr decay included)."""
+    run = tmp_path / "old-run"
+    shutil.copytree(V1_RUN, run)
+    state, _ = checkpoint.load(checkpoint.latest(run))
+    assert state["format"] == 1 and state["step"] == 3
+    resumed = ganzoo.train(resume=run, max_steps=6, progress=False)
+    straight = ganzoo.train("dcgan", "digits", max_steps=6, epochs=2, out=tmp_path / "straight",
+                            settings={"image_size": "16", "ngf": "4", "ndf": "4", "nz": "8"},
+                            progress=False)
+    assert resumed.metrics["steps_done"] == 6
+    for name in ("model.safetensors", "discriminator.safetensors"):
+        a, b = load_file(str(straight.out / name)), load_file(str(run / name))
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), name
+    state, _ = checkpoint.load(checkpoint.latest(run))
+    assert state["format"] == checkpoint.FORMAT == 2  # new checkpoints use the new format
