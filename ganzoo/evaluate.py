@@ -120,12 +120,21 @@ def _dataset_name(model: Any, dataset: str | None) -> str:
 
 
 def _bundle(model: Any, spec: Any, dataset: str) -> Any:
-    """The dataset shaped as the model was trained (its data-derived hyperparameters)."""
+    """The dataset shaped as the model was trained (its data-derived hyperparameters), with the
+    run's dataset settings and root when it is the dataset the model was trained on."""
+    import dataclasses
+
     from .data import DataRequest, load_dataset
 
+    fields = {f.name for f in dataclasses.fields(DataRequest)}
     shape = {field_name: model.config.get(hparam) for hparam, field_name in spec.data_params.items()
-             if field_name in ("image_size", "channels", "seq_len")}
-    bundle = load_dataset(dataset, DataRequest(name=dataset, progress=False, **shape))
+             if field_name in fields}
+    saved = (getattr(model, "zoo_config", None) or {}).get("dataset") or {}
+    same = isinstance(saved, dict) and saved.get("name") == dataset
+    options = saved.get("options") if same and isinstance(saved.get("options"), dict) else {}
+    root = saved.get("root") if same and isinstance(saved.get("root"), str) else None
+    request = DataRequest(name=dataset, progress=False, root=Path(root) if root else None, **shape)
+    bundle = load_dataset(dataset, request, **options)
     if bundle.test is None or len(bundle.test) == 0:
         raise DataError(f"eval: dataset '{dataset}' has no test split to evaluate on")
     return bundle
@@ -147,8 +156,8 @@ def evaluate(ref: Any, *, dataset: str | None = None, seed: int = 0, **options: 
     if not model_name:
         raise ConfigError(f"eval: {label} does not say which registered model it is (no config.json)")
     spec = registry.get_model(model_name)
-    values = _options.task_values("eval", spec, options)
     task = tasks.for_model(model)
+    values = _options.task_values("eval", task.name, options, model_name)
     name = _dataset_name(model, dataset)
     scores = task.evaluate(model, _bundle(model, spec, name), seed=seed, options=values)
     return Evaluation(ref=label, model=model_name, task=task.name, dataset=name,
@@ -181,7 +190,7 @@ def record(folder: str | Path, evaluation: Evaluation, name: str | None = None) 
     model = load_folder(folder)
     config["evaluation"] = evaluation.to_dict()
     tasks.for_model(model).draw(folder, model, evaluation)
-    text = card_text(folder, config, model, name or folder.name)  # fails before anything is written
+    text = card_text(folder, config, model, name or folder.name)  # before config.json and the card
     write_json(folder / CONFIG_NAME, config)
     with atomic_open(folder / CARD_NAME, "w", encoding="utf-8") as fh:
         fh.write(text)

@@ -34,8 +34,9 @@ class ZooModel(nn.Module):
         """The separately trained / saved networks, by role (``generator``, ``discriminator``, ``model``)."""
         raise NotImplementedError
 
-    def example_input(self, name: str, batch_size: int = 2) -> torch.Tensor:
-        """A valid input batch for network ``name`` (for torchinfo and smoke tests)."""
+    def example_input(self, name: str, batch_size: int = 2) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        """A valid input batch for network ``name`` (for torchinfo and smoke tests); a tuple
+        when the network takes several inputs (a conditional GAN's images and labels)."""
         raise NotImplementedError
 
     @property

@@ -33,6 +33,17 @@ OPTIMIZERS = ("adam", "sgd")
 _PREFIXES = ("model", "data", "loss")
 #: Shown in a recorded command even at their defaults: what a reader looks for first.
 _ALWAYS_SHOWN = ("loss", "seed")
+#: The key of the saved options (checkpoints) that says where each value came from.
+SOURCES = "option_sources"
+#: Names an option of each verb may not take: the verbs' own parameters and keywords, and
+#: what ResolvedOptions answers itself.
+RESERVED = {
+    "train": {"model", "dataset", "settings", "resume", "nproc", "progress", "runs_dir", "values",
+              "sources", "options", "command", "saved", "record", SOURCES},
+    "eval": {"ref", "dataset", "seed", "as_json", "json", "write"},
+    "sample": {"ref", "n", "seed", "out", "out_dir"},
+    "predict": {"ref", "inputs"},
+}
 
 
 TRAIN: tuple[Option, ...] = (
@@ -112,11 +123,14 @@ def table(verb: str) -> dict[str, Option]:
     for spec in cat.specs["task"].values():
         for opt in spec.options.get(verb, ()):
             mine = dataclasses.replace(opt, tasks=(spec.name,))
+            if opt.name in RESERVED[verb]:
+                raise DuplicateName(f"{verb} option", opt.flag_name, "ganzoo", spec.plugin or spec.name)
             if opt.name not in out:
                 out[opt.name], owners[opt.name] = mine, spec.plugin or spec.name
                 continue
             have = out[opt.name]
-            same = dataclasses.replace(have, tasks=None) == dataclasses.replace(mine, tasks=None)
+            same = (dataclasses.replace(have, tasks=None) == dataclasses.replace(mine, tasks=None)
+                    and have.check is mine.check)
             if have.tasks is None or not same:
                 raise DuplicateName(f"{verb} option", opt.flag_name, owners[opt.name],
                                     spec.plugin or spec.name)
@@ -227,9 +241,10 @@ def coerce(opt: Option, value: Any, default: Any = None) -> Any:
     return result
 
 
-def _not_for(opt: Option, model: ModelSpec) -> ConfigError:
+def _not_for(opt: Option, who: str, task: str) -> ConfigError:
     tasks = " or ".join(opt.tasks or ())
-    return ConfigError(f"{opt.flag_name} applies to {tasks} models; '{model.name}' is a {model.task} "
+    article = "an" if task[:1] in "aeiou" else "a"
+    return ConfigError(f"{opt.flag_name} applies to {tasks} models; '{who}' is {article} {task} "
                        f"model (drop {opt.flag_name})")
 
 
@@ -237,11 +252,12 @@ def unknown_option(verb: str, name: str, where: str) -> UnknownName:
     return UnknownName("option", name, table(verb), hint=f"ganzoo {verb} --help", where=where)
 
 
-def task_values(verb: str, model: ModelSpec, given: Mapping[str, Any]) -> dict[str, Any]:
-    """The options ``model``'s task reads for ``verb``, canonical, defaults filled in.
+def task_values(verb: str, task: str, given: Mapping[str, Any], who: str) -> dict[str, Any]:
+    """The options ``task`` reads for ``verb``, canonical, defaults filled in.
 
-    An option given for a task it does not apply to (``--top`` for a GAN) is an error unless
-    its value is the option's own default (off), so saved settings stay valid.
+    ``who`` names the model in messages. An option given for a task it does not apply to
+    (``--top`` for a GAN) is an error unless its value is the option's own default (off), so
+    saved settings stay valid.
     """
     opts = table(verb)
     out: dict[str, Any] = {}
@@ -250,9 +266,9 @@ def task_values(verb: str, model: ModelSpec, given: Mapping[str, Any]) -> dict[s
             raise unknown_option(verb, name, f"ganzoo {verb}")
     for name, opt in opts.items():
         value = coerce(opt, given.get(name), opt.default)
-        if not applies(opt, model.task):
+        if not applies(opt, task):
             if value is not None and value != coerce(opt, opt.default):
-                raise _not_for(opt, model)
+                raise _not_for(opt, who, task)
             continue
         out[name] = value if value is not None else coerce(opt, opt.default)
     return out
@@ -332,7 +348,7 @@ class ResolvedOptions:
     def saved(self) -> dict[str, Any]:
         """The inputs that re-resolve to these options (JSON): what ``--resume`` reuses."""
         out: dict[str, Any] = {"model": self.model_spec.name, "dataset": self.dataset,
-                               "settings": dict(self.raw_settings)}
+                               "settings": dict(self.raw_settings), SOURCES: dict(self.sources)}
         for name, value in self.values.items():
             if name == "out":
                 value = None
@@ -342,7 +358,7 @@ class ResolvedOptions:
     def record(self) -> dict[str, Any]:
         """The recorded options, as ``config.json``'s ``train`` section holds them."""
         return {name: _jsonable(self.values.get(name)) for name, opt in self.options().items()
-                if opt.recorded and name != "data_root"}
+                if opt.recorded and name != "data_root" and applies(opt, self.model_spec.task)}
 
 
 def _arg(value: Any) -> str:
@@ -402,9 +418,9 @@ def _recipe(spec: ModelSpec, dataset: str, opts: Mapping[str, Option]) -> tuple[
     merged = {k: v for k, v in spec.recipe.items() if k != "datasets"}
     merged.update({k: v for k, v in per_data.items() if k not in _RECIPE_EXTRAS})
     for key in merged:
-        if key not in opts or not opts[key].recipe:
+        if key not in opts or not opts[key].recipe or not applies(opts[key], spec.task):
             raise PluginLoadError(f"model '{spec.name}': its recipe sets {key!r}, which is not a "
-                                  f"recipe option (fix the plugin '{spec.plugin}')")
+                                  f"recipe option of {spec.task} models (fix the plugin '{spec.plugin}')")
     return merged, per_data
 
 
@@ -441,7 +457,7 @@ def resolve(model: str, dataset: str | None = None, settings: Mapping[str, Any] 
             value, source = coerce(opt, opt.default, fallback), "default"
         if not applies(opt, spec.task):
             if source != "default" and value != coerce(opt, opt.default):
-                raise _not_for(opt, spec)
+                raise _not_for(opt, spec.name, spec.task)
             value, source = None, "default"
         values[name], sources[name] = value, source
 
@@ -450,8 +466,8 @@ def resolve(model: str, dataset: str | None = None, settings: Mapping[str, Any] 
         raise ConfigError(f"model '{spec.name}' has no default loss; pass --loss "
                           f"(see: ganzoo list --kind loss)")
     loss_spec = registry.get_loss(loss_name)
-    if spec.task not in loss_spec.tasks:
-        fits = [s.name for s in registry.find("*", "loss") if spec.task in s.tasks]
+    if not trains(loss_spec, task):
+        fits = [s.name for s in registry.find("*", "loss") if trains(s, task)]
         raise ConfigError(
             f"loss '{loss_name}' trains {'/'.join(loss_spec.tasks)} models, but model '{spec.name}' "
             f"is a {spec.task} model; use --loss {' or '.join(fits) or '(none installed)'}"
@@ -481,6 +497,11 @@ def resolve(model: str, dataset: str | None = None, settings: Mapping[str, Any] 
                            values=values, sources=sources, model_settings=model_set,
                            data_settings=data_set, loss_settings=loss_set,
                            raw_settings={k: str(v) for k, v in raw.items()})
+
+
+def trains(loss: LossSpec, task: TaskSpec) -> bool:
+    """Whether ``loss`` is written for ``task``'s loss protocol (its own or one it borrows)."""
+    return bool({task.name, *task.losses_from} & set(loss.tasks))
 
 
 def _task_spec(spec: ModelSpec) -> TaskSpec:

@@ -140,30 +140,27 @@ def sample(model: Any, n: int, seed: int | None = None, **options: Any) -> Any:
     ``options`` are the task's sample options (a GAN's ``truncation``).
     """
     from . import options as _options
-    from . import registry, tasks
+    from . import tasks
 
     task = tasks.for_model(model)
-    spec = _model_spec(model, registry)
-    values = _options.task_values("sample", spec, options) if spec is not None else options
+    values = _options.task_values("sample", task.name, options, _label(model))
     return task.sample(model, count(n), seed=seed, options=values)
 
 
 def predict(model: Any, inputs: Sequence[str], **options: Any) -> list[str]:
     """One line per input file (``path<TAB>result``), as the model's task answers."""
     from . import options as _options
-    from . import registry, tasks
+    from . import tasks
 
     task = tasks.for_model(model)
-    spec = _model_spec(model, registry)
-    values = _options.task_values("predict", spec, options) if spec is not None else options
+    values = _options.task_values("predict", task.name, options, _label(model))
     return task.predict(model, list(inputs), values)
 
 
-def _model_spec(model: Any, registry: Any) -> Any:
+def _label(model: Any) -> str:
+    """The model's registered name for messages, else its class name."""
     name = (getattr(model, "zoo_config", None) or {}).get("model")
-    if isinstance(name, str) and name in registry.names("model"):
-        return registry.get_model(name)
-    return None
+    return name if isinstance(name, str) else type(model).__name__
 
 
 def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None,
@@ -182,6 +179,15 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None,
 
     grid = grid_image(images * 2 - 1, nrow=nrow, scale=auto_scale(int(images.shape[-1])))
     save_png(label_rows(grid, list(row_labels)), Path(path))
+
+
+def save_animation(images: torch.Tensor, path: str | Path, ms_per_frame: int = 120) -> None:
+    """A looping GIF with one image in [0, 1] per frame (a latent walk), written atomically."""
+    from .pictures import auto_scale, grid_image, save_gif
+
+    scale = auto_scale(int(images.shape[-1]))
+    frames = [grid_image(img[None] * 2 - 1, nrow=1, scale=scale) for img in images]
+    save_gif(frames, Path(path), ms_per_frame=ms_per_frame)
 
 
 def save_each(images: torch.Tensor, folder: str | Path, prefix: str = "sample") -> list[str]:

@@ -62,8 +62,8 @@ class Option:
     - ``check(value)`` returns the canonical value or raises :class:`~ganzoo.errors.ConfigError`;
       it must not import torch (validation runs before anything heavy loads).
     - ``flag``: ``"switch"`` makes ``--x/--no-x``, ``"flag"`` a bare ``--x``.
-    - ``tasks``: the tasks it applies to; ``None`` is every task. The registry fills it in for
-      options a :class:`TaskSpec` contributes.
+    - ``tasks``: the tasks it applies to; ``None`` is every task. :func:`ganzoo.options.table`
+      fills it in for options a :class:`TaskSpec` contributes.
     """
 
     name: str
@@ -200,8 +200,8 @@ class TaskSpec(_Spec):
     building the task: its Hub ``pipeline_tag`` and card ``tags``; the headline ``metrics`` of
     ``ganzoo eval`` and their ``targets`` (``{"fid_ratio": "<= 3 (text)"}``); the ``picture``
     an evaluation draws; the options it adds to each verb (``{"train": (Option(...), ...)}``);
-    which of ``sample`` / ``predict`` its models answer (``verbs``); and how it scores them
-    (``scoring``, for the docs).
+    which of ``sample`` / ``predict`` its models answer (``verbs``); how it scores them
+    (``scoring``, for the docs); and whose losses it can train with (``losses_from``).
     """
 
     pipeline_tag: str = ""
@@ -213,6 +213,9 @@ class TaskSpec(_Spec):
     verbs: tuple[str, ...] = ()
     #: How ``ganzoo eval`` scores this kind, one paragraph for docs/zoo.md.
     scoring: str = ""
+    #: Other tasks whose losses this task's step can call (the same loss protocol): a
+    #: conditional GAN task trains with every loss written for the adversarial one.
+    losses_from: tuple[str, ...] = ()
 
     kind = "task"
 

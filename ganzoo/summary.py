@@ -14,7 +14,7 @@ def summaries(model: Any, batch_size: int = 1, depth: int = 3) -> dict[str, Any]
         example = model.example_input(name, batch_size)
         out[name] = torchinfo.summary(
             net,
-            input_data=[example],
+            input_data=list(example) if isinstance(example, tuple) else [example],
             depth=depth,
             verbose=0,
             col_names=("input_size", "output_size", "num_params"),

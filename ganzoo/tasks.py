@@ -46,11 +46,14 @@ class Samples:
     """What ``ganzoo sample`` writes: images (N, C, H, W) in [0, 1] and how to lay them out.
 
     ``row_labels`` are written beside each row of the grid (one per row of ``nrow`` images).
+    ``animation``: the images are the frames of a walk; ``ganzoo sample`` also writes them as a
+    GIF beside the grid.
     """
 
     images: torch.Tensor
     nrow: int | None = None
     row_labels: list[str] | None = None
+    animation: bool = False
 
 
 class Task:
@@ -75,7 +78,7 @@ class Task:
 
     def make_step(self, model: ZooModel, loss: Any, ctx: RunContext) -> Step:
         """The training step of one run: optimizers, ``train_batch``, pictures, state."""
-        raise NotImplementedError(f"task '{self.name}' has no training step")
+        raise ConfigError(f"train: task '{self.name}' has no training step (its plugin trains nothing)")
 
     # -- ganzoo eval ---------------------------------------------------------------------
     def evaluate(self, model: ZooModel, bundle: DataBundle, *, seed: int,
@@ -131,6 +134,8 @@ def get(name: str) -> Task:
                                   f"{type(task).__name__}, not a ganzoo.tasks.Task (fix the plugin "
                                   f"'{spec.plugin}')")
         task.spec = spec
+        if not any(k[0] == key[0] for k in _built):
+            _built.clear()  # a new catalog (plugins changed): forget the old one's tasks
         _built[key] = task
     return task
 

@@ -263,13 +263,15 @@ def convert(state_dict: str | Path, model_name: str, out: str | Path, *,
     """
     import hashlib
 
-    from .api import create_model
+    from . import config as cfg
+    from . import registry
 
     out = Path(out)
     if (out / CONFIG_NAME).exists() or (out / WEIGHTS_NAME).exists():
         raise WeightsError(f"{out}: already holds a weights folder; choose another --out "
                            "(nothing was overwritten)")
-    model = create_model(model_name, **(hparams or {}))
+    spec = registry.get_model(model_name)
+    model = spec.load_builder()(**cfg.resolve("model", model_name, spec.params, hparams or {}))
     networks = model.networks()
     if network is not None and network not in networks:
         raise UnknownName("network", network, networks, hint=f"ganzoo summary {model_name}")
@@ -296,6 +298,6 @@ def convert(state_dict: str | Path, model_name: str, out: str | Path, *,
             raise WeightsError(
                 f"{path}: its {len(state)} tensors (first '{first[0]}' {tuple(first[1].shape)}) match "
                 f"no network of '{model_name}' with these settings: {want}; check --set "
-                f"(e.g. nz, ngf, channels, image_size) against the seed's code")
+                f"({', '.join(list(spec.params)[:5])}, ...: ganzoo info {model_name}) against the seed's code")
     config = {"model": model_name, "dataset": dataset or {}, "converted_from": converted}
     return save_folder(model, out, config)

@@ -1,4 +1,4 @@
-"""The generator's moving average (``--ema``, ganzoo/train/ema.py) and the learning-rate decay
+"""The generator's moving average (``--ema``, ganzoo_plugins/tasks/ema.py) and the learning-rate decay
 (``--lr-decay``): what is saved, and that resume continues both exactly."""
 
 from __future__ import annotations

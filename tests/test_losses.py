@@ -9,6 +9,7 @@ import torch
 
 from ganzoo import registry
 from ganzoo.errors import ConfigError
+from ganzoo.options import trains
 
 
 def _loss(name, **params):
@@ -34,7 +35,7 @@ def test_every_loss_builds_and_declares_known_tasks(name):
 def test_every_model_default_loss_fits_its_task():
     for name in registry.names("model"):
         spec = registry.get_model(name)
-        assert spec.task in registry.get_loss(spec.default_loss).tasks, name
+        assert trains(registry.get_loss(spec.default_loss), registry.get_task(spec.task)), name
 
 
 def test_bce_is_the_seeds_label_one_zero_form():
@@ -77,7 +78,7 @@ def test_wgan_gp_penalty_is_zero_for_a_unit_gradient_critic_and_positive_otherwi
     assert float(loss.penalty(unit, real, fake).detach()) == pytest.approx(0.0, abs=1e-8)
     with torch.no_grad():
         unit[1].weight.mul_(3.0)  # gradient norm 3 -> penalty 10 * (3 - 1)^2
-    assert float(loss.penalty(unit, real, fake)) == pytest.approx(40.0, rel=1e-5)
+    assert float(loss.penalty(unit, real, fake).detach()) == pytest.approx(40.0, rel=1e-5)
     assert _loss("wgan-gp", gp_weight=0.0).penalty(unit, real, fake) is None
 
 
@@ -112,3 +113,67 @@ def test_other_gan_losses_train(name, tmp_path):
     if name == "wgan-gp":  # G is updated on batches 1 and 3 only
         assert ["Loss_G" in r for r in logs] == [True, False, True, False]
     assert json.loads((out / "config.json").read_text())["loss"]["name"] == name
+
+
+def test_a_gan_loss_of_the_old_protocol_is_refused_before_training(tmp_path):
+    """One-argument g_loss (ganzoo 0.1), or a joint d_loss that would be ignored: one line."""
+    import ganzoo
+    from ganzoo import plugins
+    from ganzoo.errors import PluginLoadError
+    from ganzoo.specs import LossSpec
+
+    class Plugin:
+        @staticmethod
+        @ganzoo.hookimpl
+        def register_losses(register):
+            register(LossSpec(name="old-style", builder="test_losses:OldStyle", description="d",
+                              tasks=("adversarial",)))
+            register(LossSpec(name="ignored-joint", builder="test_losses:IgnoredJoint",
+                              description="d", tasks=("adversarial",)))
+
+    plugins.register_plugin(Plugin(), "old-losses")
+    try:
+        with pytest.raises(PluginLoadError, match=r"g_loss must take \(fake_logits, real_logits\)"):
+            ganzoo.train("mlp-gan", "fake", loss="old-style", max_steps=1, out=tmp_path / "a",
+                         settings={"size": "32"}, batch_size=8, progress=False)
+        with pytest.raises(PluginLoadError, match="overrides d_loss but says separable = True"):
+            ganzoo.train("mlp-gan", "fake", loss="ignored-joint", max_steps=1, out=tmp_path / "b",
+                         settings={"size": "32"}, batch_size=8, progress=False)
+    finally:
+        plugins.unregister_plugin("old-losses")
+    assert not (tmp_path / "a" / "config.json").exists()
+
+
+class OldStyle:
+    n_critic = 1
+
+    def d_loss_real(self, logits):
+        return logits.mean()
+
+    def d_loss_fake(self, logits):
+        return logits.mean()
+
+    def g_loss(self, logits):
+        return logits.mean()
+
+
+def _ignored_joint():
+    from ganzoo_plugins.tasks.adversarial import GANLoss
+
+    class IgnoredJoint(GANLoss):
+        def d_loss_real(self, logits):
+            return logits.mean()
+
+        def d_loss_fake(self, logits):
+            return logits.mean()
+
+        def d_loss(self, real_logits, fake_logits):
+            return real_logits.mean() - fake_logits.mean()
+
+        def g_loss(self, fake_logits, real_logits):
+            return fake_logits.mean()
+
+    return IgnoredJoint
+
+
+IgnoredJoint = _ignored_joint()

@@ -11,6 +11,7 @@ import ganzoo
 from ganzoo import registry
 from ganzoo.errors import ConfigError
 from ganzoo.modeling import ZooModel
+from ganzoo.options import trains
 from ganzoo_plugins.tasks.adversarial import GenerativeModel
 from ganzoo_plugins.tasks.classification import ClassifierModel
 from ganzoo_plugins.tasks.regression import RegressorModel
@@ -53,7 +54,7 @@ def test_spec_is_consistent(name):
     assert set(spec.data_params) <= set(spec.params)
     assert spec.description and spec.inputs and spec.outputs
     loss = registry.get_loss(spec.default_loss)
-    assert spec.task in loss.tasks, f"{name}: default loss {loss.name} cannot train {spec.task}"
+    assert trains(loss, registry.get_task(spec.task)), f"{name}: default loss {loss.name} cannot train {spec.task}"
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -72,27 +73,31 @@ def test_build_forward_summary_and_one_step(name):
     model.train()
     for role, net in model.networks().items():
         x = model.example_input(role, batch)
-        out = net(x)
+        x = x if isinstance(x, tuple) else (x,)  # several inputs: images and labels
+        out = net(*x)
         assert out.shape == expected_output_shape(model, role, batch), role
         assert torch.isfinite(out).all()
 
-        stats = torchinfo.summary(net, input_data=[model.example_input(role, 2)], verbose=0)
+        small = model.example_input(role, 2)
+        stats = torchinfo.summary(net, input_data=list(small) if isinstance(small, tuple) else [small],
+                                  verbose=0)
         assert stats.total_params == n_params(net)
 
         before = [p.detach().clone() for p in net.parameters()]
         opt = torch.optim.Adam(net.parameters(), lr=1e-2)
         opt.zero_grad()
-        net(x).float().pow(2).mean().backward()
+        net(*x).float().pow(2).mean().backward()
         assert all(p.grad is not None for p in net.parameters()), f"{role}: unused parameters"
         opt.step()
         assert any(not torch.equal(a, b) for a, b in zip(before, net.parameters())), role
     if isinstance(model, GenerativeModel):
-        z = model.sample_latent(batch)
-        assert model(z).shape == (batch, *model.image_shape)
+        z = model.example_input("generator", batch)
+        z = z if isinstance(z, tuple) else (z,)
+        assert model(*z).shape == (batch, *model.image_shape)
         assert model.primary == "generator"
         with torch.no_grad():
             model.eval()
-            assert model(z).abs().max() <= 1.0  # tanh output, the [-1, 1] convention
+            assert model(*z).abs().max() <= 1.0  # tanh output, the [-1, 1] convention
 
 
 @pytest.mark.parametrize("name", sorted(SEED_PARAMS))

@@ -1,4 +1,4 @@
-"""Speed policy (ganzoo/train/perf.py): resolution rules, optimizers, scalers, CLI switches."""
+"""Speed policy (ganzoo/training/perf.py): resolution rules, optimizers, scalers, CLI switches."""
 
 from __future__ import annotations
 

@@ -49,6 +49,9 @@ def test_stopped_mid_epoch_and_resumed_is_bit_identical(straight, tmp_path):
     assert_same_weights(straight, out)
     # The fixed-noise grids of both epochs are there and identical.
     assert (straight / "samples.png").read_bytes() == (out / "samples.png").read_bytes()
+    # The card's reproducing command is the straight run's: resume keeps where values came from.
+    commands = [json.loads((d / "config.json").read_text())["train"]["command"] for d in (straight, out)]
+    assert commands[0] == commands[1] and "--device" not in commands[0]
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ import torch
 import ganzoo
 from ganzoo import registry, tasks
 from ganzoo.evaluate import evaluate
+from ganzoo.options import trains
 from ganzoo.specs import VERBS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,7 +46,7 @@ def test_task_spec_is_consistent(name):
     assert set(spec.verbs) <= set(VERBS) and set(spec.options) <= set(VERBS)
     models = [m for m in registry.find("*", "model") if m.task == name]
     assert models, f"task {name} has no model"
-    assert any(name in loss.tasks for loss in registry.find("*", "loss")), f"no loss trains {name}"
+    assert any(trains(loss, spec) for loss in registry.find("*", "loss")), f"no loss trains {name}"
 
 
 def _first_model(task: str) -> str:
@@ -76,6 +77,45 @@ def test_each_task_trains_evaluates_saves_and_loads_a_model(name, tmp_path):
         if role != loaded.primary and not (tmp_path / "run" / f"{role}.safetensors").is_file():
             continue
         assert all(torch.equal(v, mine[k]) for k, v in net.state_dict().items()), role
+
+
+def test_a_config_records_only_its_own_task_s_options(tmp_path):
+    result = ganzoo.train("classifier", "digits", max_steps=1, epochs=1, out=tmp_path / "run",
+                          progress=False, settings={"hidden": "8"})
+    train = result.config["train"]
+    assert "lr_decay" in train and "augment" not in train and "ema" not in train
+
+
+def test_task_options_are_checked_for_models_built_in_python_too():
+    from ganzoo.errors import ConfigError, UnknownName
+    from ganzoo.sample import sample
+
+    model = ganzoo.create_model("mlp-gan", image_size=8)
+    with pytest.raises(UnknownName, match="unknown option 'bogus'"):
+        sample(model, 2, bogus=1)
+    with pytest.raises(ConfigError, match="--truncation must be a number"):
+        sample(model, 2, truncation="abc")
+    assert sample(model, 2, seed=0, truncation=0.5).images.shape == (2, 1, 8, 8)
+
+
+def test_a_task_option_may_not_take_a_name_the_verb_uses(monkeypatch):
+    from ganzoo import options, plugins
+    from ganzoo.errors import DuplicateName
+    from ganzoo.specs import Option, TaskSpec
+
+    class Plugin:
+        @staticmethod
+        @ganzoo.hookimpl
+        def register_tasks(register):
+            register(TaskSpec(name="greedy", builder="x:y", description="d",
+                              options={"train": (Option("resume", "str", None, "clash"),)}))
+
+    plugins.register_plugin(Plugin(), "greedy")
+    try:
+        with pytest.raises(DuplicateName, match="train option '--resume' is registered by two plugins"):
+            options.table("train")
+    finally:
+        plugins.unregister_plugin("greedy")
 
 
 def _constants(tree: ast.AST) -> list[ast.Constant]:

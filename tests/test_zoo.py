@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 WEIGHTS = REPO / "weights"
 EXPECTED = {"classifier.digits", "dcgan.digits", "lstm-regressor.sine", "mlp-gan.digits"}
 FOLDERS = sorted(p for p in WEIGHTS.iterdir() if p.is_dir() and not p.name.startswith("."))
-PICTURE = {"adversarial": "samples.png", "classification": "confusion.png", "regression": "forecast.png"}
+PICTURE = {"adversarial": "samples.png", "classification": "confusion_matrix.png", "regression": "forecast.png"}
 
 
 def _config(folder: Path) -> dict:
@@ -179,7 +179,7 @@ def test_zoo_docs_table_has_the_metrics_of_a_given_folder(tmp_path: Path) -> Non
     (copy / "config.json").write_text(json.dumps(config), encoding="utf-8")
     page = render([copy], docs=tmp_path / "docs")
     assert "test_accuracy 0.5000" in page and "FAIL" in page
-    assert "](../weights/classifier.digits/confusion.png)" in page
+    assert "](../weights/classifier.digits/confusion_matrix.png)" in page
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ import click
 
 from .. import plugins, registry
 from ..errors import UnknownName
+from ..specs import VERBS
 from .options import set_option
 
 _KIND_CHOICES = click.Choice(list(registry.KINDS))
@@ -124,7 +125,7 @@ def info_cmd(name: str, as_json: bool) -> None:
     if as_json:
         import dataclasses
 
-        click.echo(json.dumps(dataclasses.asdict(spec), indent=2, default=str))
+        click.echo(json.dumps(_jsonable(dataclasses.asdict(spec)), indent=2, default=str))
         return
     lines = [f"{spec.name}  ({spec.kind}, from {_plugin_label(spec) or 'unknown plugin'})",
              f"  {spec.description}"]
@@ -169,6 +170,16 @@ def info_cmd(name: str, as_json: bool) -> None:
     click.echo("\n".join(lines))
 
 
+def _jsonable(data: Any) -> Any:
+    """A spec as JSON: an option's ``check`` function is shown by name, not by address."""
+    if isinstance(data, dict):
+        return {k: (getattr(v, "__qualname__", str(v)) if k == "check" and v is not None else _jsonable(v))
+                for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_jsonable(v) for v in data]
+    return data
+
+
 def _metric(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
@@ -187,7 +198,7 @@ def _task_lines(spec: Any) -> list[str]:
     from .. import options
 
     models = [m.name for m in registry.find("*", "model") if m.task == spec.name]
-    losses = [x.name for x in registry.find("*", "loss") if spec.name in x.tasks]
+    losses = [x.name for x in registry.find("*", "loss") if options.trains(x, spec)]
     lines = [
         f"models:          {', '.join(models) or '(none installed)'}",
         f"losses:          {', '.join(losses) or '(none installed)'}",
@@ -196,7 +207,7 @@ def _task_lines(spec: Any) -> list[str]:
         f"eval metrics:    {', '.join(spec.metrics) or '-'}",
     ]
     lines += [f"  target {k}: {v}" for k, v in spec.targets.items()]
-    for verb in ("train", "eval", "sample", "predict"):
+    for verb in VERBS:
         own = [o for o in options.table(verb).values() if o.tasks and spec.name in o.tasks]
         if own:
             lines.append(f"{verb} options (ganzoo {verb} --help):")

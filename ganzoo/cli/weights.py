@@ -36,17 +36,22 @@ def sample_cmd(ctx: click.Context, ref: str, n: int, seed: int | None, out: str 
     """Generate images from a generative model: REF is a folder, a pretrained name or a Hub repo id."""
     if out and out_dir:
         raise ConfigError("sample: give --out or --out-dir, not both")
-    from ..sample import sample, save_each, save_grid
+    from ..sample import sample, save_animation, save_each, save_grid
 
     model = _load(ref)
     samples = sample(model, n, seed=seed, **given(ctx, ctx.command.table_names()))  # type: ignore[attr-defined]
     if out_dir:
         paths = save_each(samples.images, out_dir)
         click.echo(f"wrote {len(paths)} images to {out_dir}")
+        gif = Path(out_dir) / "walk.gif"
     else:
         target = out or "grid.png"
         save_grid(samples.images, target, nrow=samples.nrow, row_labels=samples.row_labels)
         click.echo(f"wrote {len(samples.images)} images to {target}")
+        gif = Path(target).with_suffix(".gif")
+    if samples.animation:
+        save_animation(samples.images, gif)
+        click.echo(f"wrote the {len(samples.images)}-frame animation to {gif}")
 
 
 @table_command("predict", verb="predict", at=2)

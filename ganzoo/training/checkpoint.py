@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import logging
 import os
 import random
 import re
@@ -30,6 +31,8 @@ from typing import Any
 
 from ..errors import ConfigError, GanzooError
 from ..io import atomic_open, fsync_dir
+
+log = logging.getLogger(__name__)
 
 FORMAT = 2
 #: Formats this version reads (1: ganzoo 0.1, whose step state is upgraded on load).
@@ -283,8 +286,12 @@ def load(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         raise CheckpointError(f"{path / STATE}: unreadable checkpoint state ({_reason(exc)}); "
                               f"delete {path} to resume from the one before") from None
     if not isinstance(state, dict) or state.get("format") not in READABLE:
-        raise CheckpointError(f"{path / STATE}: not a ganzoo checkpoint of format {FORMAT}; "
-                              f"delete {path} to resume from the one before")
+        fmt = state.get("format") if isinstance(state, dict) else None
+        if isinstance(fmt, int) and fmt > FORMAT:
+            raise CheckpointError(f"{path / STATE}: written by a newer ganzoo (checkpoint format {fmt}, "
+                                  f"this one reads {'/'.join(map(str, READABLE))}); upgrade ganzoo")
+        raise CheckpointError(f"{path / STATE}: not a ganzoo checkpoint (format "
+                              f"{'/'.join(map(str, READABLE))}); delete {path} to resume from the one before")
     try:
         tensors = load_file(str(path / TENSORS), device="cpu")
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
@@ -436,6 +443,10 @@ def restore(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where:
 # Resuming a run folder
 
 
+#: Keys of the saved options that are not run options.
+_NOT_OPTIONS = {"model", "dataset", "settings", "out", "option_sources"}
+
+
 def resume_options(run_dir: str | Path, model: str | None = None,
                    given: dict[str, Any] | None = None) -> tuple[Any, Path, dict[str, Any], dict[str, Any]]:
     """(resolved options, checkpoint folder, state, tensors) to continue ``run_dir``.
@@ -459,11 +470,19 @@ def resume_options(run_dir: str | Path, model: str | None = None,
                           f"'{model}'; drop MODEL or start a new run with --out")
     table = options.table("train")
     kept = {k: v for k, v in saved.items() if k in table and k != "out"}
+    unknown = sorted(k for k in saved if k not in table and k not in _NOT_OPTIONS)
+    if unknown:  # an option a plugin no longer declares: its saved value cannot be honoured
+        log.warning("--resume %s: the run was saved with option(s) %s, which no installed plugin "
+                    "declares now; they are ignored", run_dir, ", ".join(unknown))
     kept.update({k: v for k, v in (given or {}).items() if v is not None})
     settings = saved.get("settings") or {}
+    sources = saved.get(options.SOURCES)
     if not isinstance(settings, dict) or not isinstance(saved.get("dataset"), (str, type(None))):
         raise CheckpointError(f"{path / STATE}: damaged run settings; delete {path} to resume "
                               "from the one before")
     opts = options.resolve(saved["model"], saved.get("dataset"), settings, kept)
+    if isinstance(sources, dict):  # the recorded command says what the original run said
+        opts.sources.update({k: v for k, v in sources.items()
+                             if k in opts.sources and k not in (given or {}) and isinstance(v, str)})
     opts.values["out"] = run_dir
     return opts, path, state, tensors

@@ -12,7 +12,7 @@ def new_run_dir(model: str, dataset: str, out: Path | None, base: Path | str = "
     Two runs started in the same second get ``-2``, ``-3``... rather than sharing a folder.
     """
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)  # emptiness was checked by resolve_options
+        out.mkdir(parents=True, exist_ok=True)  # emptiness was checked by ganzoo.options.resolve
         return out
     base = Path(base)
     base.mkdir(parents=True, exist_ok=True)

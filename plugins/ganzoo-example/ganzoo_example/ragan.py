@@ -8,8 +8,9 @@ D estimates how much more realistic a real image is than the *average* fake, and
 Both terms need the real and the fake logits together, which the adversarial task's loss
 protocol gives every loss: ``d_loss(real_logits, fake_logits)`` and ``g_loss(fake_logits,
 real_logits)``. The loss says it is not *separable*, so the step backpropagates D's joint loss
-once instead of a real and a fake half. No extra D pass: G's loss uses the real logits of the
-same batch from the D step (detached, as D is not trained by G's loss).
+once instead of a real and a fake half, with no extra D pass in the D step; in the G step the
+real batch's logits come from the updated D (detached, as D is not trained by G's loss), as in
+the reference implementation.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def register_tasks(register):
         pipeline_tag="image-classification",
         metrics=("test_accuracy",),
         targets={"test_accuracy": ">= 0.97"},
-        picture="confusion.png",
+        picture="confusion_matrix.png",
         options={"predict": (Option("top", "int", 1, "How many classes to show per "
                                     "image.", min=1),)},
         verbs=("predict",),

@@ -118,7 +118,9 @@ class GANLoss:
     """What the adversarial step asks a GAN loss for. Subclass it (or duck-type it).
 
     Both sides are always available: ``d_loss(real_logits, fake_logits)`` and
-    ``g_loss(fake_logits, real_logits)``, so relativistic losses need no workaround. A
+    ``g_loss(fake_logits, real_logits)``, so relativistic losses need no workaround. For a
+    separable loss G's real logits are the D step's (G's formula does not use them); for a
+    non-separable one the step recomputes them with the updated D, as the reference RaGAN does. A
     *separable* loss (``separable = True``) splits D's loss into ``d_loss_real(real_logits)``
     + ``d_loss_fake(fake_logits)``; the step then backpropagates each half as soon as it is
     computed, as the DCGAN tutorial does (errD_real, errD_fake), which frees the real batch's
@@ -155,6 +157,29 @@ class GANLoss:
     def score(self, logits: torch.Tensor) -> torch.Tensor:
         """The raw critic output by default; losses on probabilities show sigmoid(logit)."""
         return logits.detach().float().mean()
+
+
+def check_loss(loss: Any, spec: Any) -> None:
+    """Refuse, before any training, a loss that does not follow :class:`GANLoss`."""
+    import inspect
+
+    from ganzoo.errors import PluginLoadError
+
+    where = f"loss '{spec.name}' (plugin '{spec.plugin}')"
+    separable = getattr(loss, "separable", True)
+    needed = ("d_loss_real", "d_loss_fake", "g_loss") if separable else ("d_loss", "g_loss")
+    missing = [m for m in needed if not callable(getattr(loss, m, None))]
+    if missing:
+        raise PluginLoadError(f"{where}: a GAN loss needs {', '.join(needed)}; {', '.join(missing)} "
+                              "missing (see GANLoss in ganzoo_plugins.tasks.adversarial)")
+    try:
+        inspect.signature(loss.g_loss).bind(None, None)
+    except TypeError:
+        raise PluginLoadError(f"{where}: g_loss must take (fake_logits, real_logits); the one-argument "
+                              "form is the old protocol (see GANLoss in ganzoo_plugins.tasks.adversarial)") from None
+    if separable and isinstance(loss, GANLoss) and type(loss).d_loss is not GANLoss.d_loss:
+        raise PluginLoadError(f"{where}: overrides d_loss but says separable = True, so d_loss would "
+                              "never be called; set separable = False")
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,6 +232,7 @@ class AdversarialStep(Step):
     def __init__(self, model: GenerativeModel, loss: Any, ctx: RunContext) -> None:
         from ganzoo.training.distributed import rank_seed
 
+        check_loss(loss, ctx.opts.loss_spec)
         super().__init__(model, loss, ctx)
         seed = ctx.seed
         #: The step's own random stream: latents and DiffAugment (per rank under torchrun).
@@ -243,6 +269,10 @@ class AdversarialStep(Step):
         """The fixed inputs of the per-epoch grid (seeded on the CPU)."""
         return (self.model.sample_latent(GRID_SIZE, generator=generator).to(self.device),)
 
+    def bn_inputs(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, ...]:
+        """One batch of G's inputs, drawn on the CPU, for re-estimating BatchNorm statistics."""
+        return (self.model.sample_latent(n, generator=generator),)
+
     def generate(self, *inputs: torch.Tensor) -> torch.Tensor:
         """Samples for the pictures, in eval mode (running BatchNorm statistics), as a loader sees them."""
         G = self.model.generator
@@ -268,7 +298,8 @@ class AdversarialStep(Step):
         with autocast():
             out_real = self.discriminate(real, labels, D)
         out_real = out_real.float()
-        if loss.separable:
+        separable = getattr(loss, "separable", True)
+        if separable:
             err_real = loss.d_loss_real(out_real)
             self.backward("discriminator", err_real)
         z, asked = self.fake_batch(n, labels)
@@ -276,7 +307,7 @@ class AdversarialStep(Step):
             fake = G(z) if asked is None else G(z, asked)
             out_fake = self.discriminate(fake.detach(), asked, D)
         out_fake = out_fake.float()
-        if loss.separable:
+        if separable:
             err_fake = loss.d_loss_fake(out_fake)
             self.backward("discriminator", err_fake)
             err_d = err_real + err_fake
@@ -304,8 +335,11 @@ class AdversarialStep(Step):
             opt_g.zero_grad(set_to_none=True)
             with autocast():  # plain D under DDP: its grads here are dropped, never synced
                 out = self.discriminate(fake, asked, plain)
+                # A relativistic G loss compares with the real batch as the updated D sees it
+                # (the reference RaGAN); separable losses ignore the real logits.
+                ref = out_real if separable else self.discriminate(real, labels, plain)
             out = out.float()
-            err_g = loss.g_loss(out, out_real.detach())
+            err_g = loss.g_loss(out, ref.detach().float())
             self.backward("generator", err_g)
             self.update("generator")
             if self.ema is not None:
@@ -345,7 +379,7 @@ class AdversarialStep(Step):
     def finish(self) -> None:
         if self.ema is None:
             return
-        changed = self.ema.apply(self.model.sample_latent, self.ctx.seed + 3, self.device)
+        changed = self.ema.apply(self.bn_inputs, self.ctx.seed + 3, self.device)
         if not changed:
             self.ctx.say(f"note: --ema {self.ema.decay} averages over ~{self.ema.horizon} generator "
                          f"steps but this run took {self.ema.updates}; keeping the last step's weights")

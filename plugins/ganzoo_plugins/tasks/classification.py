@@ -135,8 +135,8 @@ class ClassificationTask(Task):
         from .figures import confusion_matrix
 
         confusion_matrix(evaluation.details["confusion"], evaluation.details.get("class_names"),
-                         folder / "confusion.png")
-        return ["confusion.png"]
+                         folder / "confusion_matrix.png")
+        return ["confusion_matrix.png"]
 
     def predict(self, model: Any, inputs: Sequence[str], options: dict[str, Any]) -> list[str]:
         names = model.class_names

@@ -9,7 +9,7 @@ The averaging is torch's own :class:`torch.optim.swa_utils.AveragedModel` with i
 function. BatchNorm's running statistics are *not* averaged: statistics gathered under other
 weights do not fit the averaged ones (session notes: an EMA with averaged buffers sampled worse
 than no EMA). Instead :meth:`GeneratorEMA.apply` re-estimates them with the averaged weights
-from seeded noise (:func:`torch.optim.swa_utils.update_bn`).
+from seeded noise (the procedure of :func:`torch.optim.swa_utils.update_bn`).
 
 The object is not an ``nn.Module`` but has ``state_dict``/``load_state_dict``; the adversarial
 step puts it in its own ``state_dict``, so checkpoints carry it and resume is exact.
@@ -59,25 +59,45 @@ class GeneratorEMA:
         return int(self.averaged.n_averaged)
 
     @torch.no_grad()
-    def apply(self, sample_latent: Callable[..., torch.Tensor], seed: int,
+    def apply(self, inputs: Callable[[int, torch.Generator], tuple[torch.Tensor, ...]], seed: int,
               device: torch.device) -> bool:
         """Load the averaged weights into ``net`` and re-estimate its BatchNorm statistics.
 
-        ``sample_latent(n, generator=...)`` draws the noise; ``seed`` makes it reproducible.
-        A run shorter than the horizon (a smoke run) keeps its last weights and returns False:
-        its average would still be mostly the random initialisation.
+        ``inputs(n, generator)`` draws one batch of the generator's inputs on the CPU (the
+        latents; a conditional GAN's labels too); ``seed`` makes it reproducible. A run shorter
+        than the horizon (a smoke run) keeps its last weights and returns False: its average
+        would still be mostly the random initialisation.
         """
-        from torch.optim.swa_utils import update_bn
-
         if self.updates < self.horizon:
             return False
         for mine, avg in zip(self.net.parameters(), self.averaged.module.parameters()):
             mine.copy_(avg)
-        if not any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in self.net.modules()):
-            return True
         g = torch.Generator().manual_seed(seed)
-        batches = [sample_latent(BN_BATCH_SIZE, generator=g).to(device) for _ in range(BN_BATCHES)]
-        was = self.net.training
-        update_bn(batches, self.net)
-        self.net.train(was)
+        batches = [tuple(t.to(device) for t in inputs(BN_BATCH_SIZE, g)) for _ in range(BN_BATCHES)]
+        reestimate_bn(self.net, batches)
         return True
+
+
+@torch.no_grad()
+def reestimate_bn(net: nn.Module, batches: list[tuple[torch.Tensor, ...]]) -> None:
+    """BatchNorm running statistics recomputed as the plain average over ``batches``.
+
+    :func:`torch.optim.swa_utils.update_bn`'s procedure (reset, momentum None, forward in train
+    mode), with every batch passed as ``net(*batch)`` so networks of several inputs work too.
+    """
+    momenta = {}
+    for module in net.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.reset_running_stats()
+            momenta[module] = module.momentum
+    if not momenta:
+        return
+    was = net.training
+    net.train()
+    for module in momenta:
+        module.momentum = None
+    for batch in batches:
+        net(*batch)
+    for module, momentum in momenta.items():
+        module.momentum = momentum
+    net.train(was)
