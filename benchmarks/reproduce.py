@@ -33,9 +33,13 @@ REPO = Path(__file__).resolve().parent.parent
 WEIGHTS = REPO / "weights"
 SECTION = "## Reproducing the zoo"
 #: The metric each task's reproduction is judged by, and the tolerance.
-HEADLINE = {"adversarial": "fid", "classification": "test_accuracy", "regression": "test_mse"}
+HEADLINE = {"adversarial": "fid", "conditional": "fid", "classification": "test_accuracy",
+            "regression": "test_mse"}
+#: Tasks whose evaluation takes the GAN options (--n, --judge).
+GAN_TASKS = ("adversarial", "conditional")
 TOLERANCE = 0.10
-SHIP_ORDER = ("classifier.digits", "lstm-regressor.sine", "dcgan.digits", "mlp-gan.digits")
+SHIP_ORDER = ("classifier.digits", "lstm-regressor.sine", "dcgan.digits", "mlp-gan.digits",
+              "cdcgan.digits", "cgan.digits")
 KEEP = ("model.safetensors",)
 
 
@@ -74,7 +78,7 @@ def ship(name: str, n: int, seed: int) -> None:
         config["files"] = {primary: "model.safetensors"}
         config["train"]["wall_seconds"] = round(secs, 1)
         write_json(stage / CONFIG_NAME, config)
-        gan = {"n": n} if config["task"] == "adversarial" else {}  # --n is the GAN task's option
+        gan = {"n": n} if config["task"] in GAN_TASKS else {}  # --n is the GAN tasks' option
         result = evaluate(stage, seed=seed, **gan)
         result.ref = name
         record(stage, result, name=name)
@@ -101,7 +105,7 @@ def reproduce(name: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         secs = train(argv, Path(tmp) / "run")
         judge = shipped["details"].get("judge")
-        gan = {"n": shipped["n"] or 1000, "judge": judge} if shipped["task"] == "adversarial" else {}
+        gan = {"n": shipped["n"] or 1000, "judge": judge} if shipped["task"] in GAN_TASKS else {}
         again = evaluate(Path(tmp) / "run", seed=shipped["seed"], **gan)
     key = HEADLINE[shipped["task"]]
     before, after = shipped["metrics"][key], again.metrics[key]

@@ -94,7 +94,7 @@ def test_augmented_runs_are_deterministic(tmp_path):
 def test_api_rejects_unknown_policies_and_non_gan_models_before_writing(tmp_path):
     with pytest.raises(ConfigError, match="did you mean 'cutout'"):
         ganzoo.train("dcgan", "fake", max_steps=1, augment="cutuot", out=tmp_path / "a")
-    with pytest.raises(ConfigError, match="--augment applies to adversarial models; 'classifier' is a "
+    with pytest.raises(ConfigError, match="--augment applies to adversarial or conditional models; 'classifier' is a "
                                           "classification model"):
         ganzoo.train("classifier", "digits", max_steps=1, augment="translation", out=tmp_path / "b")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -107,8 +107,8 @@ def test_summary_with_settings_shows_input_sizes(run_cli):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("info", "dcgna"), "unknown model 'dcgna' — did you mean 'dcgan'? (see: ganzoo list)"),
-    (("summary", "dcgna"), "unknown model 'dcgna' — did you mean 'dcgan'? (see: ganzoo list)"),
+    (("info", "dcgna"), "unknown model 'dcgna' — did you mean 'dcgan', 'cdcgan', 'cgan'? (see: ganzoo list)"),
+    (("summary", "dcgna"), "unknown model 'dcgna' — did you mean 'dcgan', 'cdcgan', 'cgan'? (see: ganzoo list)"),
     (("info", "cross-entropi"),
      "unknown loss 'cross-entropi' — did you mean 'cross-entropy'? (see: ganzoo list)"),
     (("info", "qqqq"), "unknown name 'qqqq' (see: ganzoo list)"),

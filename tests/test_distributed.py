@@ -148,3 +148,17 @@ def test_single_process_helpers_are_pass_through():
     assert distributed.mean_over_ranks({"a": 1.5}, distributed.SINGLE, [True]) == ({"a": 1.5}, [True])
     assert distributed.rank_seed(7, 0) == 7 and distributed.rank_seed(7, 1) != 7
     assert distributed.wrap({"m": torch.nn.Linear(2, 2)}, torch.device("cpu"), distributed.SINGLE) == {}
+
+
+@pytest.mark.slow
+def test_a_conditional_gan_trains_in_two_processes_in_sync(tmp_path):
+    """Labels travel through DDP too: D's (image, label) inputs, G's asked labels, the grid."""
+    run = tmp_path / "cond"
+    proc = torchrun(["train", "cdcgan", "digits", "--batch-size", "32", "--device", "cpu",
+                     "--max-steps", "4", "--set", "ngf=4", "--set", "ndf=4", "--set", "nz=8",
+                     "--set", "image_size=16", "--out", str(run)], tmp_path)
+    assert proc.stdout.count("saved ") == 1
+    cfg = config(run)
+    assert cfg["task"] == "conditional" and cfg["train"]["augment"] == "translation,cutout,color"
+    assert cfg["distributed"]["params_identical"] and cfg["train"]["global_batch_size"] == 64
+    assert (run / "samples.png").is_file()

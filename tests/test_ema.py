@@ -89,7 +89,7 @@ def test_stopped_and_resumed_with_ema_augment_and_lr_decay_is_bit_identical(tmp_
 def test_bad_ema_values_are_one_line_errors(tmp_path, run_cli):
     with pytest.raises(ConfigError, match=r"--ema must be in \[0, 1\)"):
         ganzoo.train("mlp-gan", "fake", max_steps=1, ema=1.0, out=tmp_path / "a")
-    with pytest.raises(ConfigError, match="--ema applies to adversarial models; 'lstm-regressor' is a "
+    with pytest.raises(ConfigError, match="--ema applies to adversarial or conditional models; 'lstm-regressor' is a "
                                           "regression model"):
         ganzoo.train("lstm-regressor", "sine", max_steps=1, ema=0.99, out=tmp_path / "b")
     res = run_cli("train", "mlp-gan", "fake", "--max-steps", "1", "--ema", "-0.5",

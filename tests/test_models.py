@@ -25,6 +25,10 @@ SEED_PARAMS = {
     "classifier": {"model": 669_706},
     "classifier-cnn": {"model": 1_613_258},
     "lstm-regressor": {"model": 166},
+    # PyTorch-GAN's cgan.py at its defaults (1x32x32, latent 100, 10 classes).
+    "cgan": {"generator": 1_757_412, "discriminator": 1_055_845},
+    # The DCGAN tutorial's networks, G fed a 10-d label embedding too, D with a projection head.
+    "cdcgan": {"generator": 3_658_724, "discriminator": 2_770_688},
 }
 
 

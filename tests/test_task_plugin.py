@@ -93,7 +93,7 @@ def test_train_eval_save_load_predict_and_resume_with_no_core_edit(cli, site, tm
 
     # GAN-only options of other verbs are refused for it.
     wrong = cli("eval", str(straight), "--judge", "classifier.digits")
-    assert wrong.returncode == 2 and "--judge applies to adversarial models" in wrong.stderr
+    assert wrong.returncode == 2 and "--judge applies to adversarial or conditional models" in wrong.stderr
 
     # predict goes through the task; sample says what to use instead.
     img = tmp_path / "x.png"

@@ -16,10 +16,13 @@ from ganzoo.errors import ConfigError, UnknownName
 PICTURES = {
     "adversarial": ["samples_epoch_001.png", "samples.png", "progress.gif", "real_vs_fake.png",
                     "losses.png"],
+    "conditional": ["samples_epoch_001.png", "samples.png", "progress.gif", "real_vs_fake.png",
+                    "losses.png"],
     "classification": ["curves.png", "confusion_matrix.png"],
     "regression": ["forecast.png", "curves.png"],
 }
-LOSS_KEY = {"adversarial": "Loss_D", "classification": "train_loss", "regression": "train_loss"}
+LOSS_KEY = {"adversarial": "Loss_D", "conditional": "Loss_D", "classification": "train_loss",
+            "regression": "train_loss"}
 
 
 def _small_run_args(name: str) -> tuple[str, dict[str, str]]:
@@ -28,7 +31,7 @@ def _small_run_args(name: str) -> tuple[str, dict[str, str]]:
     if spec.task == "regression":
         return "sine", {}
     settings = {"image_size": "16"} if "image_size" in spec.params else {}
-    if spec.task == "adversarial" and "channels" in spec.params:
+    if spec.task in ("adversarial", "conditional") and "channels" in spec.params:
         settings["channels"] = "1"
     return "digits", settings
 
@@ -47,7 +50,7 @@ def test_short_run_of_every_model_leaves_a_complete_folder(name, tmp_path):
                           settings=settings, progress=False)
     assert result.out == out
     expected = ["config.json", "model.safetensors", "metrics.jsonl", *PICTURES[spec.task]]
-    if spec.task == "adversarial":
+    if spec.task in ("adversarial", "conditional"):
         expected.append("discriminator.safetensors")
     for file in expected:
         assert (out / file).is_file(), file

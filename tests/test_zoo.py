@@ -19,7 +19,9 @@ REPO = Path(__file__).resolve().parent.parent
 WEIGHTS = REPO / "weights"
 EXPECTED = {"classifier.digits", "dcgan.digits", "lstm-regressor.sine", "mlp-gan.digits"}
 FOLDERS = sorted(p for p in WEIGHTS.iterdir() if p.is_dir() and not p.name.startswith("."))
-PICTURE = {"adversarial": "samples.png", "classification": "confusion_matrix.png", "regression": "forecast.png"}
+PICTURE = {"adversarial": "samples.png", "conditional": "samples.png",
+           "classification": "confusion_matrix.png", "regression": "forecast.png"}
+GANS = ("adversarial", "conditional")
 
 
 def _config(folder: Path) -> dict:
@@ -59,10 +61,14 @@ def test_schema_of_config_and_card(folder: Path) -> None:
     assert ev["model"] == model and ev["task"] == task and ev["dataset"] == config["dataset"]["name"]
     assert isinstance(ev["n"], int) and ev["n"] > 1 and isinstance(ev["seed"], int)
     assert {"ganzoo", "torch", "torchmetrics", "python"} <= set(ev["versions"])
-    if task == "adversarial":
+    if task in GANS:
         assert "classifier.digits" in ev["feature_extractor"]
         assert ev["details"]["judge"] == "classifier.digits"
+    if task == "adversarial":
         assert abs(sum(ev["details"]["class_shares"].values()) - 1) < 1e-2
+    if task == "conditional":  # 100 images of each class, as the targets are judged
+        assert ev["n"] == 1000 and ev["details"]["per_class"] == 100
+        assert set(ev["details"]["class_agreement"]) == {str(i) for i in range(10)}
     # The recorded verdicts are the targets applied to the recorded values.
     assert ev["targets"]
     for key, target in ev["targets"].items():
@@ -104,7 +110,7 @@ import json, sys, torch, ganzoo
 out = {}
 for name in ganzoo.list_pretrained():
     m = ganzoo.load(name)
-    if m.task == "adversarial":
+    if m.task in ("adversarial", "conditional"):
         x = m.sample(16, seed=0)
         out[name] = [list(x.shape), float(x.min()), float(x.max()), bool(torch.equal(x, m.sample(16, seed=0)))]
     elif m.task == "classification":
@@ -125,7 +131,7 @@ print(json.dumps(out))
         config, (shape, lo, hi, ok) = _config(folder), got[folder.name]
         assert ok
         hp = config["hparams"]
-        if config["task"] == "adversarial":
+        if config["task"] in GANS:
             assert shape == [16, hp["channels"], hp["image_size"], hp["image_size"]]
             assert 0.0 <= lo < hi <= 1.0
         elif config["task"] == "classification":

@@ -14,26 +14,31 @@ from torch import nn
 from ganzoo_plugins.tasks.adversarial import GenerativeModel
 
 
+def generator_layers(inputs: int, shape: tuple[int, int, int], bn_eps: float) -> nn.Sequential:
+    """PyTorch-GAN's MLP generator body: inputs-128-256-512-1024-C*H*W, Tanh."""
+
+    def block(i: int, o: int, normalize: bool = True) -> list[nn.Module]:
+        layers: list[nn.Module] = [nn.Linear(i, o)]
+        if normalize:
+            layers.append(nn.BatchNorm1d(o, eps=bn_eps))
+        layers.append(nn.LeakyReLU(0.2, inplace=True))
+        return layers
+
+    return nn.Sequential(
+        *block(inputs, 128, normalize=False),
+        *block(128, 256),
+        *block(256, 512),
+        *block(512, 1024),
+        nn.Linear(1024, math.prod(shape)),
+        nn.Tanh(),
+    )
+
+
 class _Generator(nn.Module):
     def __init__(self, latent_dim: int, shape: tuple[int, int, int], bn_eps: float) -> None:
         super().__init__()
         self.shape = shape
-
-        def block(i: int, o: int, normalize: bool = True) -> list[nn.Module]:
-            layers: list[nn.Module] = [nn.Linear(i, o)]
-            if normalize:
-                layers.append(nn.BatchNorm1d(o, eps=bn_eps))
-            layers.append(nn.LeakyReLU(0.2, inplace=True))
-            return layers
-
-        self.model = nn.Sequential(
-            *block(latent_dim, 128, normalize=False),
-            *block(128, 256),
-            *block(256, 512),
-            *block(512, 1024),
-            nn.Linear(1024, math.prod(shape)),
-            nn.Tanh(),
-        )
+        self.model = generator_layers(latent_dim, shape, bn_eps)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.model(z).view(z.size(0), *self.shape)

@@ -51,7 +51,17 @@ GAN_EVAL_OPTIONS = (
 GAN_SAMPLE_OPTIONS = (
     Option("truncation", "float", None, "Redraw latent entries with |z| above this "
            "(truncation trick).", min=0, min_open=True, hint="try 0.7"),
+    Option("interpolate", "int", None, "Write a looping latent walk through K random points "
+           "instead: a strip PNG (one row per leg) and a GIF beside it.", metavar="K", min=2,
+           hint="try 8"),
 )
+CONDITIONAL_SAMPLE_OPTIONS = GAN_SAMPLE_OPTIONS + (
+    Option("labels", "str", None, "Classes to draw: 'all' (a class-by-row grid) or a comma-"
+           "separated list of indices or names, e.g. 3,7; default: uniform.", metavar="LABELS"),
+)
+CONDITIONAL_TARGETS = {"label_agreement": ">= 0.95 (the judge classifier agrees with the asked class)",
+                       "min_class_agreement": ">= 0.85", "mean_confidence": ">= 0.9",
+                       "fid_ratio": "<= 2 (FID at most 2x the real-vs-real floor)"}
 GAN_TARGETS = {"fid_ratio": "<= 3 (FID at most 3x the real-vs-real floor)",
                "mean_confidence": ">= 0.9", "min_class_share": ">= 0.05"}
 
@@ -62,6 +72,14 @@ GAN_SCORING = (
     "downloaded). The floor is the same distance between N real training and N real test images: "
     "a generator cannot do better than that. Mean confidence and the smallest class share are the "
     "judge classifier's verdict on the samples (mode coverage).")
+
+
+CONDITIONAL_SCORING = (
+    "Class-conditional GANs are asked for N/K images of each of the K classes. The judge "
+    "classifier's agreement with the asked class (overall and for the worst class) and its mean "
+    "confidence say whether the label is obeyed; classifier-FID over all classes and within each "
+    "class (intra-class FID, next to the same real-vs-real floor per class) say whether the "
+    "images look like the data.")
 
 
 @hookimpl
@@ -79,6 +97,23 @@ def register_tasks(register):
         options={"train": GAN_TRAIN_OPTIONS, "eval": GAN_EVAL_OPTIONS, "sample": GAN_SAMPLE_OPTIONS},
         verbs=("sample",),
         scoring=GAN_SCORING,
+    ))
+    register(TaskSpec(
+        name="conditional",
+        builder="ganzoo_plugins.tasks.conditional:ConditionalTask",
+        description="Class-conditional GANs: D judges (image, label) pairs, G draws for a label; "
+                    "any GAN loss plugin",
+        pipeline_tag="conditional-image-generation",
+        tags=("gan", "class-conditional"),
+        metrics=("label_agreement", "min_class_agreement", "mean_confidence", "fid", "fid_floor",
+                 "fid_ratio", "fid_class", "fid_class_ratio"),
+        targets=CONDITIONAL_TARGETS,
+        picture="samples.png",
+        options={"train": GAN_TRAIN_OPTIONS, "eval": GAN_EVAL_OPTIONS,
+                 "sample": CONDITIONAL_SAMPLE_OPTIONS},
+        verbs=("sample",),
+        scoring=CONDITIONAL_SCORING,
+        losses_from=("adversarial",),
     ))
     register(TaskSpec(
         name="classification",

@@ -79,6 +79,15 @@ class GenerativeModel(ZooModel):
         """Images along the slerp path between two latents (drawn from ``seed`` unless given)."""
         return interpolate(self, n_steps, seed=seed, start=start, end=end)
 
+    def walk(self, points: int = 8, steps: int = 8, seed: int | None = None) -> torch.Tensor:
+        """A looping latent walk through ``points`` random latents, ``steps`` frames per leg
+        (spherical interpolation), as images in [0, 1]: the frames of ``--interpolate``."""
+        from ganzoo.sample import count
+
+        z = latents(self, count(points, "points"), seed)
+        path, _ = walk_weights(z, count(steps, "steps"))
+        return generate(self, path)
+
 
 def latents(model: GenerativeModel, n: int, seed: int | None = None,
             truncation: float | None = None) -> torch.Tensor:
@@ -94,6 +103,23 @@ def generate(model: GenerativeModel, z: torch.Tensor, batch_size: int = 256) -> 
     with inference(model):
         return torch.cat([to_unit(model, model.generator(chunk.to(device))).cpu()
                           for chunk in z.split(batch_size)])
+
+
+def walk_weights(points: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(latents, weights) of a closed walk: ``steps`` frames from each point to the next, the
+    last leg back to the first; ``weights[f, p]`` is point p's share in frame f (for blending
+    whatever else the points carry, such as a conditional GAN's classes)."""
+    k = points.size(0)
+    t = torch.linspace(0.0, 1.0, steps + 1)[:-1]
+    frames, weights = [], []
+    for i in range(k):
+        j = (i + 1) % k
+        frames.append(slerp(points[i], points[j], t))
+        w = torch.zeros(steps, k)
+        w[:, i] += 1 - t
+        w[:, j] += t
+        weights.append(w)
+    return torch.cat(frames), torch.cat(weights)
 
 
 def interpolate(model: GenerativeModel, n_steps: int = 8, seed: int | None = None,
@@ -453,6 +479,9 @@ class AdversarialTask(Task):
         return ["samples.png"]
 
     def sample(self, model: Any, n: int, *, seed: int | None, options: dict[str, Any]) -> Samples:
+        if options.get("interpolate"):
+            frames = model.walk(int(options["interpolate"]), seed=seed)
+            return Samples(frames, nrow=len(frames) // int(options["interpolate"]), animation=True)
         return Samples(model.sample(n, seed=seed, truncation=options.get("truncation")))
 
     def usage(self, ref: str) -> tuple[list[str], list[str]]:
