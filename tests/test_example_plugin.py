@@ -104,6 +104,10 @@ def test_ragan_trains_a_gan_with_the_real_trainer(ragan_plugin, tmp_path):
     assert result.config["loss"]["name"] == "ragan"
     assert (tmp_path / "run" / "config.json").is_file()
     assert all(v == v for v in result.metrics.values() if isinstance(v, float))  # no NaN
+    # A loss written for the adversarial task trains the conditional one too (losses_from).
+    cond = ganzoo.train("cgan", "digits", loss="ragan", max_steps=3, batch_size=16,
+                        out=tmp_path / "cond", progress=False, settings={"latent_dim": 8})
+    assert cond.model.task == "conditional" and cond.config["loss"]["name"] == "ragan"
 
 
 def run_in(python: Path, *args: str) -> subprocess.CompletedProcess:
