@@ -116,21 +116,60 @@ def test_a_non_finite_loss_stops_with_exit_3_naming_the_step_and_loss(run_cli, t
 V1_RUN = Path(__file__).resolve().parent / "data" / "v1-dcgan-run"
 
 
+SMALL_DCGAN = {"image_size": "16", "ngf": "4", "ndf": "4", "nz": "8"}
+
+
+def _as_format_1(run: Path) -> None:
+    """Rewrite ``run``'s latest checkpoint the way ganzoo 0.1 laid it out (format 1).
+
+    The layout is taken from the shipped 0.1 checkpoint (tests/data/v1-dcgan-run): the step's
+    attributes by name, ``_sums``/``_counts``, objects with a ``state_dict`` wrapped, random
+    generators as references. The tensors stay this machine's, so the comparison with a
+    straight run below holds on any CPU (the shipped one was recorded with native bf16).
+    """
+    import json
+
+    shipped = json.loads((V1_RUN / "checkpoints" / "step-000003" / "state.json").read_text())
+    where = checkpoint.latest(run)
+    state = json.loads((where / "state.json").read_text())
+    current = dict(state["stepper"]["__dict__"])
+    renamed = {"_sums": "sums", "_counts": "counts"}
+    stepper = {}
+    for name, old in shipped["stepper"].items():
+        if isinstance(old, dict) and "__generator__" in old:
+            stepper[name] = old
+        elif isinstance(old, dict) and "__state_dict__" in old:
+            stepper[name] = {"__state_dict__": current[renamed.get(name, name)]}
+        else:
+            stepper[name] = current[renamed.get(name, name)]
+    assert set(current) == {renamed.get(k, k) for k, v in shipped["stepper"].items()
+                            if not (isinstance(v, dict) and "__generator__" in v)}
+    state.update(format=1, stepper=stepper)
+    (where / "state.json").write_text(json.dumps(state))
+
+
 @pytest.mark.slow
 def test_a_checkpoint_written_by_ganzoo_0_1_resumes_bit_identically(tmp_path):
     """Format 1 (the step's state found by introspection) upgrades on load: same weights as a
     straight run of the same settings (DiffAugment, EMA and lr decay included)."""
-    run = tmp_path / "old-run"
-    shutil.copytree(V1_RUN, run)
-    state, _ = checkpoint.load(checkpoint.latest(run))
+    shipped = tmp_path / "shipped-run"
+    shutil.copytree(V1_RUN, shipped)
+    state, _ = checkpoint.load(checkpoint.latest(shipped))
     assert state["format"] == 1 and state["step"] == 3
+    assert ganzoo.train(resume=shipped, max_steps=6, progress=False).metrics["steps_done"] == 6
+    state, _ = checkpoint.load(checkpoint.latest(shipped))
+    assert state["format"] == checkpoint.FORMAT == 2  # new checkpoints use the new format
+
+    run = tmp_path / "old-run"
+    ganzoo.train("dcgan", "digits", max_steps=3, epochs=2, out=run, settings=SMALL_DCGAN,
+                 augment="translation,cutout,color", ema=0.999, lr_decay=0.3, progress=False)
+    _as_format_1(run)
+    assert checkpoint.load(checkpoint.latest(run))[0]["format"] == 1
     resumed = ganzoo.train(resume=run, max_steps=6, progress=False)
     straight = ganzoo.train("dcgan", "digits", max_steps=6, epochs=2, out=tmp_path / "straight",
-                            settings={"image_size": "16", "ngf": "4", "ndf": "4", "nz": "8"},
-                            progress=False)
+                            settings=SMALL_DCGAN, augment="translation,cutout,color", ema=0.999,
+                            lr_decay=0.3, progress=False)
     assert resumed.metrics["steps_done"] == 6
     for name in ("model.safetensors", "discriminator.safetensors"):
         a, b = load_file(str(straight.out / name)), load_file(str(run / name))
         assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), name
-    state, _ = checkpoint.load(checkpoint.latest(run))
-    assert state["format"] == checkpoint.FORMAT == 2  # new checkpoints use the new format
