@@ -95,13 +95,18 @@ class DataBundle:
         }
 
 
-def to_float(x: torch.Tensor, device: torch.device | str | None = None) -> torch.Tensor:
-    """uint8 [0, 255] -> float32 [-1, 1] on ``device``; float input is only moved."""
+def to_float(x: torch.Tensor, device: torch.device | str | None = None,
+             value_range: tuple[float, float] = (-1.0, 1.0)) -> torch.Tensor:
+    """uint8 [0, 255] -> float32 in ``value_range`` ([-1, 1] unless the model says otherwise,
+    see ``ZooModel.value_range``) on ``device``; float input is only moved."""
     import torch
 
     x = x.to(device, non_blocking=True) if device is not None else x
     if x.dtype == torch.uint8:
-        return x.float().div_(127.5).sub_(1.0)
+        lo, hi = value_range
+        if (lo, hi) == (-1.0, 1.0):
+            return x.float().div_(127.5).sub_(1.0)
+        return x.float().mul_((hi - lo) / 255.0).add_(lo)
     return x.float()
 
 

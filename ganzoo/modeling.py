@@ -25,6 +25,10 @@ class ZooModel(nn.Module):
     #: Whether ``--precision auto`` may pick bf16/fp16 for it (False: tiny recurrent nets,
     #: where casts cost more than they save and rounding accumulates over time steps).
     auto_precision: ClassVar[bool] = True
+    #: The range of the images it takes and makes: [-1, 1] (tanh) by convention; [0, 1] for a
+    #: seed that trains on ``ToTensor`` images and ends in a Sigmoid. Batches are converted to it,
+    #: and ``config.json`` records it, so samplers and ``predict`` map to and from [0, 1].
+    value_range: ClassVar[tuple[float, float]] = (-1.0, 1.0)
 
     def __init__(self, **config: Any) -> None:
         super().__init__()

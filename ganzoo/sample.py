@@ -21,12 +21,14 @@ from .errors import ConfigError, DataError
 
 
 def value_range(model: Any) -> tuple[float, float]:
-    """The range the model's images live in, from the saved dataset description if there is one."""
+    """The range the model's images live in: the saved dataset description's, else the model
+    class's (``ZooModel.value_range``)."""
     data = (getattr(model, "zoo_config", None) or {}).get("dataset") or {}
     vr = data.get("value_range") if isinstance(data, dict) else None
     if isinstance(vr, (list, tuple)) and len(vr) == 2 and float(vr[1]) > float(vr[0]):
         return float(vr[0]), float(vr[1])
-    return (-1.0, 1.0)
+    lo, hi = getattr(model, "value_range", (-1.0, 1.0))
+    return float(lo), float(hi)
 
 
 def to_unit(model: Any, x: torch.Tensor) -> torch.Tensor:

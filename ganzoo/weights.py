@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +31,21 @@ def _state(net: Any) -> dict[str, Any]:
     return {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
 
 
-def save_folder(model: Any, folder: str | Path, config: dict[str, Any]) -> Path:
+def save_folder(model: Any, folder: str | Path, config: dict[str, Any],
+                networks: Iterable[str] | None = None) -> Path:
     """Write ``model`` and ``config`` into ``folder`` atomically, file by file.
 
     ``config`` is the run's description (data, loss, training settings, metrics); the model's
     name, task and hyperparameters are filled in here so every folder is self-describing.
+    ``networks`` limits which networks are written (the primary one always is); by default all.
     """
     from safetensors.torch import save_file
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    networks = model.networks()
     primary = model.primary
+    keep = None if networks is None else {primary, *networks}
+    networks = {r: n for r, n in model.networks().items() if keep is None or r in keep}
     # The primary network is model.safetensors; every other one ROLE.safetensors (a GAN's
     # discriminator.safetensors), so the folder resumes fine-tuning, not only inference.
     files = {role: WEIGHTS_NAME if role == primary else f"{role}.safetensors" for role in networks}
@@ -255,11 +259,15 @@ def read_state_dict(path: str | Path) -> dict[str, Any]:
 
 def convert(state_dict: str | Path, model_name: str, out: str | Path, *,
             hparams: dict[str, Any] | None = None, network: str | None = None,
-            discriminator: str | Path | None = None, dataset: dict[str, Any] | None = None) -> Path:
+            discriminator: str | Path | None = None, dataset: dict[str, Any] | None = None,
+            value_range: tuple[float, float] | None = None) -> Path:
     """Turn a seed's state dict into a weights folder; ``out`` must not hold a folder already.
 
     ``network`` says which of the model's networks the file holds; by default the first one whose
-    layers match. A GAN's discriminator may come from a second file.
+    layers match. A GAN's discriminator may come from a second file. Only the networks that
+    were converted are written (never a randomly initialised one). ``value_range`` is the range
+    of the images the seed's network was fed (``(0, 1)`` for ``ToTensor`` data); by default the
+    model's own (``ZooModel.value_range``).
     """
     import hashlib
 
@@ -299,5 +307,15 @@ def convert(state_dict: str | Path, model_name: str, out: str | Path, *,
                 f"{path}: its {len(state)} tensors (first '{first[0]}' {tuple(first[1].shape)}) match "
                 f"no network of '{model_name}' with these settings: {want}; check --set "
                 f"({', '.join(list(spec.params)[:5])}, ...: ganzoo info {model_name}) against the seed's code")
-    config = {"model": model_name, "dataset": dataset or {}, "converted_from": converted}
-    return save_folder(model, out, config)
+    if model.primary not in converted:
+        only = ", ".join(f"{c} ({v['file']})" for c, v in converted.items())
+        raise WeightsError(f"convert: got only the {only}; a weights folder needs the {model.primary} "
+                           f"too (model.safetensors): pass its file first")
+    data = dict(dataset or {})
+    if value_range is not None:
+        lo, hi = (float(v) for v in value_range)
+        if not lo < hi:
+            raise WeightsError(f"convert: --value-range must be LO,HI with LO < HI, got {lo},{hi}")
+        data["value_range"] = [lo, hi]
+    config = {"model": model_name, "dataset": data, "converted_from": converted}
+    return save_folder(model, out, config, networks=list(converted))

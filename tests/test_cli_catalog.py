@@ -28,9 +28,9 @@ def test_list_shows_every_kind_with_plugin_and_description(run_cli):
 def test_list_glob_and_kind(run_cli):
     result = run_cli("list", "dc*")  # the glob matches the architecture and its pretrained tags
     rows = [line.split()[:2] for line in result.stdout.splitlines()[1:]]
-    assert rows == [["dcgan", "model"], ["dcgan.digits", "pretrained"]]
+    assert rows == [["dcgan", "model"], ["dcgan-cifar", "model"], ["dcgan.digits", "pretrained"]]
     models = run_cli("list", "dc*", "--kind", "model")
-    assert [line.split()[0] for line in models.stdout.splitlines()[1:]] == ["dcgan"]
+    assert [line.split()[0] for line in models.stdout.splitlines()[1:]] == ["dcgan", "dcgan-cifar"]
     losses = run_cli("list", "--kind", "loss", "--json")
     payload = json.loads(losses.stdout)
     assert {"bce", "hinge", "wgan-gp", "cross-entropy", "mse"} <= {r["name"] for r in payload["items"]}

@@ -25,6 +25,8 @@ SEED_PARAMS = {
     "classifier": {"model": 669_706},
     "classifier-cnn": {"model": 1_613_258},
     "lstm-regressor": {"model": 166},
+    # The basics seed's CIFAR-10 DCGAN (gnet/dnet).
+    "dcgan-cifar": {"generator": 921_475, "discriminator": 663_361},
     # PyTorch-GAN's cgan.py at its defaults (1x32x32, latent 100, 10 classes).
     "cgan": {"generator": 1_757_412, "discriminator": 1_055_845},
     # The DCGAN tutorial's networks, G fed a 10-d label embedding too, D with a projection head.

@@ -30,7 +30,9 @@ def _small_run_args(name: str) -> tuple[str, dict[str, str]]:
     spec = registry.get_model(name)
     if spec.task == "regression":
         return "sine", {}
-    settings = {"image_size": "16"} if "image_size" in spec.params else {}
+    size = spec.params.get("image_size")
+    settings = {} if size is None else {
+        "image_size": "16" if size.choices is None or 16 in size.choices else str(min(size.choices))}
     if spec.task in ("adversarial", "conditional") and "channels" in spec.params:
         settings["channels"] = "1"
     return "digits", settings

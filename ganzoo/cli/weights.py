@@ -94,15 +94,32 @@ def push_cmd(folder: str, repo_id: str, private: bool, revision: str | None, mes
               help="Which network the file holds (generator, discriminator, model); default: the one that fits.")
 @click.option("--discriminator", type=click.Path(dir_okay=False), default=None,
               help="A second state dict holding the GAN's discriminator.")
+@click.option("--value-range", metavar="LO,HI", default=None,
+              help="The range of the images the seed's network was fed, e.g. 0,1 for ToTensor data "
+                   "(default: the model's own, usually -1,1).")
 def convert_cmd(state_dict: str, model: str, settings: tuple[str, ...], out: str, network: str | None,
-                discriminator: str | None) -> None:
-    """Turn a `torch.save(model.state_dict())` file from the seeds' code into a weights folder."""
+                discriminator: str | None, value_range: str | None) -> None:
+    """Turn a `torch.save(model.state_dict())` file from the seeds' code into a weights folder.
+
+    Only the networks given are written; sampling and predict then use the seed's weights as
+    they are.
+    """
     from ..config import parse_set
     from ..weights import convert
 
+    bounds = None
+    if value_range is not None:
+        parts = value_range.split(",")
+        try:
+            bounds = (float(parts[0]), float(parts[1])) if len(parts) == 2 else None
+        except ValueError:
+            bounds = None
+        if bounds is None:
+            raise ConfigError(f"--value-range expects two numbers LO,HI, got {value_range!r} (example: 0,1)")
     folder = convert(state_dict, model, out, hparams=parse_set(settings), network=network,
-                     discriminator=discriminator)
-    click.echo(f"wrote {folder}")
+                     discriminator=discriminator, value_range=bounds)
+    written = sorted(p.name for p in Path(folder).glob("*.safetensors"))
+    click.echo(f"wrote {folder} ({', '.join(written)})")
 
 
 COMMANDS = [sample_cmd, predict_cmd, push_cmd, convert_cmd]

@@ -143,6 +143,9 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
     files = trainer.write_pictures()
 
     dataset_info = {**bundle.describe(), "name": opts.dataset,
+                    # images live in the model's range; a series keeps the data's own
+                    "value_range": list(model.value_range if bundle.modality == "image"
+                                        else bundle.value_range),
                     "options": dict(opts.data_settings),
                     "root": str(opts.data_root) if opts.data_root is not None else None}
     config = {

@@ -300,13 +300,15 @@ class AdversarialStep(Step):
         return (self.model.sample_latent(n, generator=generator),)
 
     def generate(self, *inputs: torch.Tensor) -> torch.Tensor:
-        """Samples for the pictures, in eval mode (running BatchNorm statistics), as a loader sees them."""
+        """Samples for the pictures in [-1, 1], in eval mode (running BatchNorm statistics)."""
         G = self.model.generator
         was = G.training
         G.eval()
         try:
             with torch.no_grad():
-                return G(*inputs).float().cpu()
+                images = G(*inputs).float().cpu()
+            lo, hi = self.model.value_range
+            return images if (lo, hi) == (-1.0, 1.0) else (images - lo) * (2.0 / (hi - lo)) - 1.0
         finally:
             G.train(was)
 
@@ -314,7 +316,7 @@ class AdversarialStep(Step):
     def train_batch(self, x: torch.Tensor, y: torch.Tensor | None) -> None:
         G, D, loss = self.fwd["generator"], self.fwd["discriminator"], self.loss
         opt_d, opt_g = self.optimizers["discriminator"], self.optimizers["generator"]
-        real = self.perf.input(to_float(x, self.device))
+        real = self.perf.input(to_float(x, self.device, self.model.value_range))
         labels = self.labels(y)
         n = real.size(0)
         autocast = self.perf.autocast

@@ -18,7 +18,7 @@ class SupervisedStep(Step):
         if y is None:  # check_data guarantees targets; a direct caller gets a clear error
             raise ValueError("a supervised step needs targets y")
         opt = self.optimizers["model"]
-        xb = self.perf.input(to_float(x, self.device))
+        xb = self.perf.input(to_float(x, self.device, self.model.value_range))
         target = y.to(self.device, non_blocking=True)
         opt.zero_grad(set_to_none=True)
         with self.perf.autocast():
@@ -33,7 +33,7 @@ class SupervisedStep(Step):
         """Predictions for a whole split, keeping the tail batch."""
         self.model.eval()
         try:
-            outs = [self.model(to_float(split.x[i:i + batch_size], self.device)).float().cpu()
+            outs = [self.model(to_float(split.x[i:i + batch_size], self.device, self.model.value_range)).float().cpu()
                     for i in range(0, len(split), batch_size)]
         finally:
             self.model.train()
