@@ -47,8 +47,14 @@ RESERVED = {
 
 
 TRAIN: tuple[Option, ...] = (
-    Option("data_root", "path", None, "Folder of a file-based dataset (celeba, imagefolder).",
-           metavar="DIR"),
+    Option("data_root", "path", None, "Folder (or file: a dataset's .zip, a .csv) of a file-based "
+           "dataset; default ./data for those that need files.", metavar="DIR"),
+    Option("download", "bool", False, "Fetch the dataset's files into --data-root first, for the "
+           "datasets that can (torchvision's own download).", flag="flag", resume=True, recorded=False),
+    Option("cache_dir", "path", None, "Where the preprocess-once dataset cache lives (default: "
+           "$XDG_CACHE_HOME/ganzoo).", metavar="DIR", resume=True, recorded=False),
+    Option("cache", "bool", True, "Use the preprocess-once cache for file-based images (off: decode "
+           "into memory, write nothing).", flag="switch", resume=True, recorded=False),
     Option("epochs", "int", 5, "Passes over the training split (default: the model's recipe).",
            min=1, hint="try --epochs 1", recipe=True, resume=True),
     Option("max_steps", "int", None, "Stop after this many optimizer steps.", min=1,

@@ -37,3 +37,60 @@ def test_plugin_guide_documents_every_hook():
         assert f"`{hook}(register)`" in guide, hook
     for name in ("GANZOO_PLUGINS", "ganzoo-example", "builder", "Param"):
         assert name in guide
+
+
+def _flags_by_verb() -> dict[str, set[str]]:
+    """Every flag of every verb, read from docs/cli.md (itself checked against the CLI above)."""
+    import re
+
+    out: dict[str, set[str]] = {}
+    verb = None
+    for line in (DOCS / "cli.md").read_text(encoding="utf-8").splitlines():
+        head = re.match(r"## `ganzoo (\S+)`", line)
+        if head:
+            verb = head.group(1)
+            out[verb] = {"--help"}
+        elif verb is not None:
+            out[verb].update(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", line))
+    return out
+
+
+def _documented_commands() -> list[tuple[str, str, str]]:
+    """(file, verb, command text) for every `ganzoo VERB ...` in README.md and docs/*.md.
+
+    Inline code spans are read whole; code blocks line by line, without shell comments.
+    """
+    import re
+
+    files = [DOCS.parent / "README.md", *sorted(p for p in DOCS.glob("*.md") if p.name != "cli.md")]
+    found = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        pieces: list[str] = []
+        for i, block in enumerate(re.split(r"^```.*$", text, flags=re.M)):
+            if i % 2:  # inside a fenced block
+                pieces += [line.split(" # ")[0] for line in block.splitlines()]
+            else:
+                pieces += re.findall(r"`([^`\n]+)`", block)
+        for piece in pieces:
+            for match in re.finditer(r"(?<!from )(?<!import )\bganzoo ([a-z][\w-]*)((?:(?!\bganzoo ).)*)", piece):
+                found.append((path.name, match.group(1), match.group(2)))
+    return found
+
+
+def test_every_documented_flag_exists():
+    """README.md and docs/*.md show no `ganzoo VERB --flag` that `ganzoo VERB --help` lacks."""
+    import re
+
+    flags = _flags_by_verb()
+    commands = _documented_commands()
+    assert len(commands) > 50  # the scan reads the docs (guards the regexes)
+    wrong = []
+    for name, verb, rest in commands:
+        if verb not in flags:
+            wrong.append(f"{name}: ganzoo {verb} (no such command)")
+            continue
+        for flag in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", rest):
+            if flag not in flags[verb]:
+                wrong.append(f"{name}: ganzoo {verb} ... {flag}")
+    assert not wrong, "documented but missing:\n" + "\n".join(sorted(set(wrong)))

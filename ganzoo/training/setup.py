@@ -42,6 +42,7 @@ def data_request(opts: ResolvedOptions) -> DataRequest:
         channels=wanted["channels"], seq_len=wanted["seq_len"],
         default_image_size=defaults["image_size"], default_channels=defaults["channels"],
         default_seq_len=defaults["seq_len"], seed=opts.seed, options=dict(opts.data_settings),
+        download=opts.download, cache_dir=opts.cache_dir, use_cache=opts.cache,
     )
 
 

@@ -26,7 +26,8 @@ log = logging.getLogger("ganzoo.datasets")
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 CELEBA_HINT = ("download img_align_celeba.zip from the CelebA page "
-               "(https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html) and pass --data-root to its folder")
+               "(https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html) and pass --data-root: the zip "
+               "itself, the folder holding it, or the unzipped img_align_celeba folder")
 
 
 def _decode_file(data: bytes | Path, channels: int, size: int) -> np.ndarray:
@@ -118,9 +119,12 @@ def celeba(request: DataRequest) -> DataBundle:
                             (channels, size, size), describe=lambda m: f"{archive}:{m}",
                             **store_args)
         return _bundle(request, store, None, str(archive))
-    where = "does not exist" if not root.exists() else "has neither"
-    raise DataError(f"dataset 'celeba': {root} {where} img_align_celeba/*.jpg nor "
-                    f"img_align_celeba.zip ({CELEBA_HINT})")
+    given = (f"--data-root {root}" if request.root is not None
+             else f"no --data-root, so the default ./{DEFAULT_ROOT}")
+    found = "does not exist" if not root.exists() else "holds neither layout"
+    raise DataError(f"dataset 'celeba': {given} {found}; wanted a folder of CelebA JPEGs "
+                    f"({root}/img_align_celeba/*.jpg) or the zip they come in "
+                    f"({root}/img_align_celeba.zip); {CELEBA_HINT}")
 
 
 def imagefolder(request: DataRequest) -> DataBundle:

@@ -32,6 +32,15 @@ def _root(request: DataRequest) -> Path:
     return (Path(request.root) if request.root is not None else DEFAULT_ROOT).expanduser()
 
 
+def _download_failed(request: DataRequest, root: Path, exc: BaseException) -> DataError:
+    """One line for a failed ``--download``: torchvision's reason is on its last line."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    reason = lines[-1] if lines else type(exc).__name__
+    reason = reason.removeprefix("<urlopen error ").removesuffix(">")
+    return DataError(f"dataset '{request.name}': --download into {root} failed ({reason}); check "
+                     f"the network, or put the files there by hand (ganzoo info {request.name})")
+
+
 def _gunzip_raw(raw: Path) -> None:
     """torchvision wants the raw IDX files; users often have only the ``.gz`` downloads."""
     for name in _MNIST_FILES:
@@ -59,8 +68,7 @@ def _idx_dataset(request: DataRequest, cls_name: str, pretty: str) -> DataBundle
         test = cls(str(root), train=False, download=request.download)
     except (RuntimeError, OSError, ValueError) as exc:
         if request.download:
-            raise DataError(f"dataset '{request.name}': download into {root} failed: "
-                            f"{str(exc).splitlines()[0]}") from None
+            raise _download_failed(request, root, exc) from None
         files = ", ".join(f"{f}[.gz]" for f in _MNIST_FILES)
         raise DataError(f"dataset '{request.name}': {pretty} files not found or unreadable in "
                         f"{raw} (expected {files}); pass --data-root to the folder holding "
@@ -105,14 +113,13 @@ def cifar10(request: DataRequest) -> DataBundle:
         test = tvd.CIFAR10(str(root), train=False, download=request.download)
         return _bundle(request, (train.data, train.targets), (test.data, test.targets),
                        list(train.classes), native=(3, 32), source=f"torchvision CIFAR10 at {root}")
-    except RuntimeError as exc:
+    except (RuntimeError, OSError) as exc:  # a failed download is a URLError, an OSError
         names = [f for f, _ in tvd.CIFAR10.train_list + tvd.CIFAR10.test_list]
         names.append(tvd.CIFAR10.meta["filename"])
         missing = [n for n in names if not (folder / n).is_file()]
         if missing:
             if request.download:
-                raise DataError(f"dataset 'cifar10': download into {root} failed: "
-                                f"{str(exc).splitlines()[0]}") from None
+                raise _download_failed(request, root, exc) from None
             raise DataError(f"dataset 'cifar10': {len(missing)} file(s) missing in {folder} "
                             f"(first: {missing[0]}; expected data_batch_1..5, test_batch, "
                             f"batches.meta); pass --data-root to the folder holding "
