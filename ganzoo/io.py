@@ -26,11 +26,12 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}")
     os.close(fd)
-    # mkstemp creates 0600; give the file the mode open() would (0666 less the umask).
-    os.chmod(tmp, 0o666 & ~_umask())
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp creates 0600, and some writers (safetensors) recreate the file with their own
+        # mode: give it the mode open() would, 0666 less the umask, like every other file.
+        follow_umask(tmp_path)
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, target)
@@ -78,6 +79,13 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def follow_umask(path: str | os.PathLike[str]) -> None:
+    """Give ``path`` the mode a plain ``open()`` / ``mkdir()`` would: 0666 (files) or 0777
+    (folders) less the umask. Temporary files and folders are created private (0600/0700)."""
+    base = 0o777 if os.path.isdir(path) else 0o666
+    os.chmod(path, base & ~_umask())
 
 
 def fsync_dir(path: Path) -> None:

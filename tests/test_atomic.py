@@ -107,3 +107,25 @@ def test_disk_full_during_save_keeps_the_previous_checkpoint(tmp_path, monkeypat
     state, tensors = checkpoint.load(checkpoint.latest(run))
     assert state["step"] == 1 and torch.equal(tensors["w"], torch.ones(3))
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["latest", "step-000001"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_a_run_folder_follows_the_umask(tmp_path, umask):
+    """Weights, checkpoints and their folders get the modes every other file gets (0644/0755
+    under umask 022), not mkstemp's or safetensors' private 0600/0700."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [sys.executable, "-m", "ganzoo", "train", "mlp-gan", "digits", "--max-steps", "2",
+         "--set", "image_size=8", "--ema", "0", "--out", str(out)],
+        capture_output=True, text=True, preexec_fn=lambda: os.umask(umask), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    modes = {p.relative_to(out).as_posix(): stat.S_IMODE(p.stat().st_mode)
+             for p in [out, *out.rglob("*")]}
+    assert "model.safetensors" in modes and any(k.endswith("tensors.safetensors") for k in modes)
+    want = {p: (0o777 if (out / p).is_dir() else 0o666) & ~umask for p in modes}
+    assert modes == want

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, GanzooError
-from ..io import atomic_open, fsync_dir
+from ..io import atomic_open, follow_umask, fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +187,8 @@ def save(run_dir: Path, step: int, state: dict[str, Any], tensors: dict[str, Any
             json.dump({"format": FORMAT, **state}, fh)
             fh.flush()
             os.fsync(fh.fileno())
+        for path in (tmp, tmp / TENSORS, tmp / STATE):  # mkdtemp and safetensors make them private
+            follow_umask(path)
         _fsync_file(tmp / TENSORS)
         fsync_dir(tmp)
         if final.exists():  # the same step again (a resume re-ran it): swap, never mix
