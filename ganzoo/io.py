@@ -23,8 +23,12 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     temporary keeps the target's suffix so format-by-extension writers still work.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=f".tmp{target.suffix}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                   suffix=f".tmp{target.suffix}")
+    except OSError as exc:  # name the file the user asked for, not our temporary one
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -36,9 +40,11 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
             os.fsync(fh.fileno())
         os.replace(tmp_path, target)
         fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        if isinstance(exc, OSError) and exc.filename == str(tmp_path):
+            raise OSError(exc.errno, exc.strerror, str(target)) from None
         raise
 
 
@@ -98,3 +104,32 @@ def fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def writable_error(target: str | os.PathLike[str], what: str, folder: bool = False) -> str | None:
+    """Why ``target`` (a file, or a folder with ``folder=True``) cannot be written, or None.
+
+    Checked before long work starts, so a read-only ``--out`` fails in a second, not after an
+    epoch. The probe creates (and removes) a file in the deepest folder that exists already, so
+    permissions, read-only mounts and over-long names are all found the way a write finds them.
+    """
+    target = Path(target)
+    if len(os.fsencode(target.name)) > 255:
+        return f"cannot write {what} {target}: file name too long (at most 255 bytes per name)"
+    if target.exists() and not folder and target.is_dir():
+        return f"cannot write {what} {target}: it is a folder"
+    if target.exists() and folder and not target.is_dir():
+        return f"cannot write {what} {target}: it is a file, not a folder"
+    here = target if folder else target.parent
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    if not here.is_dir():
+        return f"cannot write {what} {target}: {here} is not a folder"
+    try:
+        fd, probe = tempfile.mkstemp(dir=here, prefix=".ganzoo-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"cannot write {what} {target}: {exc.strerror or exc} in {here}"
+    return None
+

@@ -24,6 +24,7 @@ from typing import Any
 from . import config as _config
 from . import registry
 from .errors import ConfigError, DuplicateName, UnknownName
+from .io import writable_error
 from .specs import VERBS, LossSpec, ModelSpec, Option, TaskSpec
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -431,11 +432,13 @@ def _recipe(spec: ModelSpec, dataset: str, opts: Mapping[str, Option]) -> tuple[
 
 
 def resolve(model: str, dataset: str | None = None, settings: Mapping[str, Any] | None = None,
-            given: Mapping[str, Any] | None = None, registered: bool = True) -> ResolvedOptions:
+            given: Mapping[str, Any] | None = None, registered: bool = True,
+            runs_dir: str | Path | None = "runs") -> ResolvedOptions:
     """Validate every option of a run and fill the recipe's defaults; raises before anything is written.
 
     ``given`` holds the options the user set (``None`` values count as unset). ``registered=False``
-    is for an in-memory DataBundle: its name needs no registry entry.
+    is for an in-memory DataBundle: its name needs no registry entry. ``runs_dir`` is where a
+    run without ``--out`` goes (None: the caller checks the folder itself, as ``--resume`` does).
     """
     spec = registry.get_model(model)
     task = _task_spec(spec)
@@ -473,10 +476,12 @@ def resolve(model: str, dataset: str | None = None, settings: Mapping[str, Any] 
                           f"(see: ganzoo list --kind loss)")
     loss_spec = registry.get_loss(loss_name)
     if not trains(loss_spec, task):
+        from .display import article
+
         fits = [s.name for s in registry.find("*", "loss") if trains(s, task)]
         raise ConfigError(
             f"loss '{loss_name}' trains {'/'.join(loss_spec.tasks)} models, but model '{spec.name}' "
-            f"is a {spec.task} model; use --loss {' or '.join(fits) or '(none installed)'}"
+            f"is {article(spec.task)} {spec.task} model; use --loss {' or '.join(fits) or '(none installed)'}"
         )
     values["loss"] = loss_name
 
@@ -499,6 +504,10 @@ def resolve(model: str, dataset: str | None = None, settings: Mapping[str, Any] 
     if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"--out {out} already exists and is not empty; pick a new folder "
                           f"(runs are never overwritten)")
+    where = out if out is not None else (Path(runs_dir) if runs_dir is not None else None)
+    problem = writable_error(where, "the run folder", folder=True) if where is not None else None
+    if problem is not None:
+        raise ConfigError(f"{problem} (pick a writable --out)")
     return ResolvedOptions(model_spec=spec, task_spec=task, loss_spec=loss_spec, dataset=dataset,
                            values=values, sources=sources, model_settings=model_set,
                            data_settings=data_set, loss_settings=loss_set,

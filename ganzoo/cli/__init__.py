@@ -74,6 +74,13 @@ def _fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def _os_error(exc: OSError) -> str:
+    """One line for an OSError that reached the top: the file, the reason, what to do."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{reason} (check the path, its permissions and the free disk space)"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: run the CLI, mapping errors to one line and an exit code."""
     global _debug
@@ -99,5 +106,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # a file the command writes or reads: full disk, read-only, too long
+        _fail(_os_error(exc), 2)
     if isinstance(code, int) and code:
         sys.exit(code)

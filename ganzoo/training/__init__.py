@@ -66,7 +66,8 @@ def train(model: str | None = None, dataset: str | DataBundle | None = None, *,
     bundle = None
     if dataset is not None and not isinstance(dataset, str):
         bundle, dataset = dataset, dataset.name
-    opts = _options.resolve(model, dataset, settings, options, registered=bundle is None)
+    opts = _options.resolve(model, dataset, settings, options, registered=bundle is None,
+                            runs_dir=runs_dir)
     return run(opts, bundle=bundle, progress=progress, runs_dir=runs_dir)
 
 

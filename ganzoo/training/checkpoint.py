@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, GanzooError
-from ..io import atomic_open, follow_umask, fsync_dir
+from ..io import atomic_open, follow_umask, fsync_dir, writable_error
 
 log = logging.getLogger(__name__)
 
@@ -482,7 +482,10 @@ def resume_options(run_dir: str | Path, model: str | None = None,
     if not isinstance(settings, dict) or not isinstance(saved.get("dataset"), (str, type(None))):
         raise CheckpointError(f"{path / STATE}: damaged run settings; delete {path} to resume "
                               "from the one before")
-    opts = options.resolve(saved["model"], saved.get("dataset"), settings, kept)
+    opts = options.resolve(saved["model"], saved.get("dataset"), settings, kept, runs_dir=None)
+    problem = writable_error(run_dir, "the run folder", folder=True)
+    if problem is not None:
+        raise CheckpointError(f"--resume: {problem}; the checkpoints are intact (fix the permissions)")
     if isinstance(sources, dict):  # the recorded command says what the original run said
         opts.sources.update({k: v for k, v in sources.items()
                              if k in opts.sources and k not in (given or {}) and isinstance(v, str)})
