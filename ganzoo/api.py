@@ -73,18 +73,91 @@ def load(ref: str | os.PathLike[str], device: Any = None) -> Any:
 
 
 def push(folder: str | Path, repo_id: str, *, private: bool = False, revision: str | None = None,
-         message: str | None = None, token: str | None = None) -> str:
-    """Upload a weights folder as one commit; returns the repo URL. Only reads ``folder``.
+         message: str | None = None, token: str | None = None, include_checkpoints: bool = False) -> str:
+    """Upload the model in a weights or run folder as one commit; returns the repo URL.
 
-    The folder is loaded first: a folder that would not load is never published.
+    The folder is loaded first: a folder that would not load is never published. Only the model
+    goes up (see :func:`push_files`), not the whole run folder, and the card is rebuilt so its
+    usage lines name ``repo_id``; the folder itself is only read. ``include_checkpoints`` adds
+    the latest training checkpoint, to resume the run from the Hub.
     """
     from . import hub
+    from .card import CARD_NAME, build_card
     from .weights import load_folder
 
     folder = Path(folder)
-    load_folder(folder)
+    model = load_folder(folder)
     repo_id, at = hub.split_ref(repo_id)
     if at and revision and at != revision:
         raise HubError(f"{repo_id}: revision given twice ('@{at}' and --revision {revision}); keep one")
-    return hub.upload(folder, repo_id, private=private, revision=revision or at, message=message,
-                      token=token)
+    revision = revision or at
+    files = push_files(folder, model.zoo_config, include_checkpoints=include_checkpoints)
+    # The card names the repo it lives in (and the branch, off main), not USER/REPO.
+    ref = repo_id if revision in (None, "main") else f"{repo_id}@{revision}"
+    files[CARD_NAME] = str(build_card(model.zoo_config, model, folder, ref=ref)).encode("utf-8")
+    return hub.upload(files, repo_id, private=private, revision=revision, token=token,
+                      message=message or f"Upload {folder.resolve().name} with ganzoo")
+
+
+def push_files(folder: str | Path, config: dict[str, Any], *,
+               include_checkpoints: bool = False) -> dict[str, Path | bytes]:
+    """What ``push`` publishes from ``folder``: path in the repo -> local file (or bytes).
+
+    ``config.json``, the weights files its "files" map names, ``README.md`` and the pictures the
+    card shows; with ``include_checkpoints`` the latest ``checkpoints/step-N/`` and a
+    ``checkpoints/latest`` naming it. Everything else in a run folder (per-epoch pictures, GIFs,
+    older checkpoints) stays local. Each file must be a regular file inside ``folder``: a symlink
+    (say ``README.md -> ~/.cache/huggingface/token``) raises before anything is sent.
+    """
+    from . import hub
+    from .card import CARD_NAME, shown_pictures
+
+    folder = Path(folder)
+    names = [hub.CONFIG_NAME, *hub.weights_files(config), CARD_NAME, *shown_pictures(config, folder)]
+    files: dict[str, Path | bytes] = {}
+    for name in dict.fromkeys(names):
+        path = folder / name
+        if name == hub.CONFIG_NAME or path.exists() or path.is_symlink():
+            files[name] = _regular_file(folder, name)
+    if include_checkpoints:
+        files.update(_latest_checkpoint(folder))
+    return files
+
+
+def _regular_file(folder: Path, name: str) -> Path:
+    """``folder/name`` if it is a regular file inside ``folder``; a link or a way out raises."""
+    path = folder / name
+    if path.is_symlink():
+        raise WeightsError(f"{path}: is a symbolic link (to {os.readlink(path)}); push uploads only "
+                           f"regular files inside {folder}: replace the link with a copy of the file")
+    resolved = path.resolve()
+    if not resolved.is_relative_to(folder.resolve()):
+        raise WeightsError(f"{path}: resolves outside {folder} (to {resolved}) through a linked "
+                           "folder; push uploads only regular files inside the folder: copy it in")
+    if not resolved.is_file():
+        raise WeightsError(f"{path}: not a regular file; push uploads only regular files (remove "
+                           "it or replace it with the file it should be)")
+    return path
+
+
+def _latest_checkpoint(folder: Path) -> dict[str, Path | bytes]:
+    """The newest complete checkpoint of a run folder, laid out as ``ganzoo train --resume`` reads it."""
+    from .errors import ConfigError
+    from .training import checkpoint
+
+    try:
+        latest = checkpoint.latest(folder)
+    except ConfigError:
+        raise WeightsError(f"{folder}: --include-checkpoints, but the folder has no checkpoint "
+                           f"({checkpoint.DIR_NAME}/ is missing or empty); push a run folder made "
+                           "by ganzoo train, or drop --include-checkpoints") from None
+    files: dict[str, Path | bytes] = {}
+    for root, dirs, names in os.walk(latest):
+        dirs.sort()
+        for name in sorted(names + [d for d in dirs if Path(root, d).is_symlink()]):
+            rel = Path(root, name).relative_to(folder).as_posix()
+            if not name.startswith(".") and ".tmp" not in name:
+                files[rel] = _regular_file(folder, rel)
+    # Written fresh: the local pointer may be stale when latest() fell back to an older step.
+    files[f"{checkpoint.DIR_NAME}/{checkpoint.LATEST}"] = f"{latest.name}\n".encode()
+    return files

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from . import display
 from .io import atomic_open
 
 CARD_NAME = "README.md"
@@ -18,9 +19,9 @@ CARD_NAME = "README.md"
 
 def _summary_text(model: Any) -> str:
     try:
-        from .summary import summaries
+        from .summary import render, summaries
 
-        return "\n\n".join(f"{name}\n{stats}" for name, stats in summaries(model).items())
+        return "\n\n".join(f"{name}\n{render(stats)}" for name, stats in summaries(model).items())
     except Exception as exc:  # noqa: BLE001 - a card without a summary beats no weights folder
         return f"(summary unavailable: {type(exc).__name__}: {exc})"
 
@@ -57,11 +58,9 @@ def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | N
     lines.append(f"A `{name}` model ({task or 'model'}) saved by "
                  f"[ganzoo](https://pypi.org/project/ganzoo/) {config.get('ganzoo_version', '')}.")
     lines.append("")
-    shown = [spec.picture] if spec is not None and spec.picture else []
-    shown += [p for p in config.get("pictures") or [] if isinstance(p, str) and p.endswith(".png")]
-    for picture in dict.fromkeys(shown):
-        if folder is not None and (Path(folder) / picture).is_file():
-            lines += [f"![{picture.rsplit('.', 1)[0]}]({picture})", ""]
+    pictures = shown_pictures(config, folder) if folder is not None else []
+    for picture in pictures:
+        lines += [f"![{picture.rsplit('.', 1)[0]}]({picture})", ""]
     python, shell = _usage(task, ref)
     lines += ["## Use it", "", "```python", "import ganzoo", "", *python, "```", ""]
     if shell:
@@ -74,7 +73,8 @@ def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | N
                   + ", ".join(f"`{v.get('file')}` ({k})" for k, v in config["converted_from"].items()), ""]
     if metrics:
         lines += ["## Metrics", "", "| metric | value |", "|---|---|"]
-        lines += [f"| {k} | {v} |" for k, v in metrics.items()]
+        modality = data.get("modality") if isinstance(data.get("modality"), str) else None
+        lines += [f"| {k} | {v} |" for k, v in display.metrics(metrics, modality, spec)]
         lines.append("")
     lines += ["## Settings", "", "```json",
               json.dumps({"hparams": config.get("hparams", {}), "dataset": data}, indent=2, default=str),
@@ -82,6 +82,21 @@ def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | N
     if model is not None:
         lines += ["## Architecture", "", "```", _summary_text(model), "```", ""]
     return ModelCard(f"---\n{card_data.to_yaml()}\n---\n\n" + "\n".join(lines))
+
+
+def shown_pictures(config: dict[str, Any], folder: str | Path) -> list[str]:
+    """The pictures the card shows, in order: the task's picture, then the run's PNGs.
+
+    Only top-level files of ``folder`` count. ``ganzoo push`` uploads exactly these, so a pushed
+    card never links a picture the repo lacks, and per-epoch pictures and GIFs stay local.
+    """
+    from . import registry
+
+    spec = registry.catalog().specs["task"].get(str(config.get("task") or ""))
+    shown = [spec.picture] if spec is not None and spec.picture else []
+    shown += [p for p in config.get("pictures") or [] if isinstance(p, str) and p.endswith(".png")]
+    return [p for p in dict.fromkeys(shown)
+            if "/" not in p and "\\" not in p and not p.startswith(".") and (Path(folder) / p).is_file()]
 
 
 def _usage(task: str, ref: str) -> tuple[list[str], list[str]]:

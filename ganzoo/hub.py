@@ -1,29 +1,33 @@
 """Push folders to, and pull them from, the Hugging Face Hub through ``huggingface_hub``.
 
-The transport only: what a folder must hold is :mod:`ganzoo.weights`'s business, and
-:mod:`ganzoo.api` checks it before calling :func:`upload`. Push is ``create_repo(exist_ok=True)``
-plus one ``upload_folder`` commit, as in ``huggingface_hub``'s ``ModelHubMixin``; pull is
-``snapshot_download`` of ``config.json`` and the safetensors files into the standard HF cache,
-so ``HF_HUB_OFFLINE=1`` works from the cache. The token comes from the argument, ``HF_TOKEN`` or
-a saved login, and never appears in output: errors are rewritten into one line that names the
-repo, the endpoint and the fix.
+The transport only: what a folder must hold, and which of its files are published, is decided
+by :mod:`ganzoo.api` before it calls :func:`upload`. Push is ``create_repo(exist_ok=True)`` plus
+one ``create_commit`` of an explicit file list (not ``upload_folder``: a run folder holds far more
+than the model, and the card is rebuilt for the repo, so its bytes are not the folder's). Pull is
+``snapshot_download`` of ``config.json``, then of exactly the weights files it names, into the
+standard HF cache, so ``HF_HUB_OFFLINE=1`` works from the cache and stray files in a repo are
+never fetched. The token comes from the argument, ``HF_TOKEN`` or a saved login, and never
+appears in output: errors are rewritten into one line that names the repo, the endpoint and the
+fix.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
+import json
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .errors import HubError
 
 log = logging.getLogger(__name__)
 
-#: What ``load`` needs from a repo; cards and pictures stay on the Hub.
-DOWNLOAD_PATTERNS = ["config.json", "*.safetensors"]
-#: Temporary files of interrupted atomic writes are never published.
-IGNORE_PATTERNS = [".*", "**/.*", "*.tmp*"]
+CONFIG_NAME = "config.json"
+#: The weights file of a config.json without a "files" map.
+DEFAULT_WEIGHTS = "model.safetensors"
 
 
 def endpoint() -> str:
@@ -47,8 +51,12 @@ def _reason(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def hub_errors(repo_id: str, action: str) -> Iterator[None]:
-    """Turn ``huggingface_hub`` / ``httpx`` failures into one-line :class:`HubError` s."""
+def hub_errors(repo_id: str, action: str, *, cache_helps: bool = True) -> Iterator[None]:
+    """Turn ``huggingface_hub`` / ``httpx`` failures into one-line :class:`HubError` s.
+
+    ``cache_helps`` is False for writes: ``HF_HUB_OFFLINE=1`` only helps downloads, so a push
+    that cannot reach the Hub must not suggest it.
+    """
     where = endpoint()
     try:
         yield
@@ -58,14 +66,15 @@ def hub_errors(repo_id: str, action: str) -> Iterator[None]:
         # Upload workers wrap the HTTP error in a RuntimeError: look down the cause chain.
         seen: BaseException | None = exc
         while seen is not None:
-            message = _message(seen, repo_id, action, where)
+            message = _message(seen, repo_id, action, where, cache_helps)
             if message is not None:
                 raise HubError(message) from None
             seen = seen.__cause__
         raise
 
 
-def _message(exc: BaseException, repo_id: str, action: str, where: str) -> str | None:
+def _message(exc: BaseException, repo_id: str, action: str, where: str,
+             cache_helps: bool = True) -> str | None:
     """The one-line message for a known failure, None for anything else."""
     import httpx2
     from huggingface_hub import errors as hf
@@ -92,8 +101,8 @@ def _message(exc: BaseException, repo_id: str, action: str, where: str) -> str |
                     "weights folder with `ganzoo push`")
         return f"{repo_id}: the Hub at {where} failed to {action} ({status}: {_reason(exc)})"
     if isinstance(exc, (httpx2.ConnectError, httpx2.TimeoutException, httpx2.NetworkError)):
-        return (f"Hub unreachable at {where} while trying to {action} ({_reason(exc)}); check the "
-                "network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to use the cache")
+        fix = "network or HF_ENDPOINT" + (", or set HF_HUB_OFFLINE=1 to use the cache" if cache_helps else "")
+        return f"Hub unreachable at {where} while trying to {action} ({_reason(exc)}); check the {fix}"
     if isinstance(exc, hf.LocalEntryNotFoundError):
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, hf.OfflineModeIsEnabled):
@@ -103,34 +112,68 @@ def _message(exc: BaseException, repo_id: str, action: str, where: str) -> str |
     return None
 
 
+def weights_files(config: object) -> list[str]:
+    """The weights file names a ``config.json`` lists under "files" (``model.safetensors`` if none).
+
+    Names that are not plain file names are left out here; loading the folder reports them.
+    """
+    files = config.get("files") if isinstance(config, dict) else None
+    if not isinstance(files, dict) or not files:
+        return [DEFAULT_WEIGHTS]
+    return [n for n in dict.fromkeys(files.values())
+            if isinstance(n, str) and n and "/" not in n and "\\" not in n and not n.startswith(".")]
+
+
 def download(ref: str, token: str | None = None) -> Path:
-    """A local snapshot folder of ``user/name[@rev]`` holding ``config.json`` and the weights."""
+    """A local snapshot folder of ``user/name[@rev]`` holding ``config.json`` and its weights.
+
+    Two steps, both pinned to one commit: ``config.json`` alone, then the files its "files" map
+    names. Other files (an old ``*.safetensors``, a nested checkpoint, pictures) are never
+    fetched; with ``HF_HUB_OFFLINE=1`` both steps are answered from the cache.
+    """
     from huggingface_hub import snapshot_download
 
     repo_id, revision = split_ref(ref)
     with hub_errors(repo_id, "download it"):
-        folder = snapshot_download(repo_id, revision=revision, allow_patterns=DOWNLOAD_PATTERNS,
-                                   token=token)
-    path = Path(folder)
-    if not (path / "config.json").is_file():
+        folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=[CONFIG_NAME],
+                                        token=token))
+    config_path = folder / CONFIG_NAME
+    if not config_path.is_file():
         raise HubError(f"{ref}: the repo has no config.json, so it is not a ganzoo weights folder "
                        "(push one with `ganzoo push`)")
-    return path
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return folder  # loading the folder names the broken file and the fix
+    # The snapshot folder is named after the commit it holds: fetch the weights of that commit,
+    # even if the branch moved in between.
+    pinned = folder.name if re.fullmatch(r"[0-9a-f]{40}", folder.name) else revision
+    patterns = [CONFIG_NAME, *(glob.escape(name) for name in weights_files(config))]
+    with hub_errors(repo_id, "download it"):
+        snapshot_download(repo_id, revision=pinned, allow_patterns=patterns, token=token)
+    return folder
 
 
-def upload(folder: Path, repo_id: str, *, private: bool = False, revision: str | None = None,
-           message: str | None = None, token: str | None = None) -> str:
-    """Upload ``folder`` to ``repo_id`` (created if missing) as one commit; returns the repo URL."""
-    from huggingface_hub import HfApi
+def upload(files: Mapping[str, Path | bytes], repo_id: str, *, private: bool = False,
+           revision: str | None = None, message: str | None = None, token: str | None = None) -> str:
+    """Commit ``files`` (path in repo -> local file or bytes) to ``repo_id`` as one commit.
 
+    The repo (and a ``revision`` branch) is created if missing; returns the repo URL. Without a
+    token nothing is sent: the Hub would only answer 401, which reads like a wrong token.
+    """
+    from huggingface_hub import CommitOperationAdd, HfApi, get_token
+
+    token = token or get_token()
+    if not token:
+        raise HubError(f"{repo_id}: no Hub token: run `hf auth login` or set HF_TOKEN (or pass "
+                       f"--token) to push to {endpoint()}")
     api = HfApi(token=token)
-    with hub_errors(repo_id, "push"):
+    operations = [CommitOperationAdd(path_in_repo=path, path_or_fileobj=content if isinstance(content, bytes)
+                                     else str(content)) for path, content in files.items()]
+    with hub_errors(repo_id, "push", cache_helps=False):
         url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
         if revision and revision != "main":
             api.create_branch(repo_id, branch=revision, exist_ok=True, repo_type="model")
-        api.upload_folder(
-            folder_path=str(folder), repo_id=repo_id, repo_type="model", revision=revision,
-            commit_message=message or f"Upload {folder.name} with ganzoo",
-            ignore_patterns=IGNORE_PATTERNS,
-        )
+        api.create_commit(repo_id, operations, repo_type="model", revision=revision,
+                          commit_message=message or f"Upload {repo_id.split('/')[1]} with ganzoo")
     return str(url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -174,7 +175,8 @@ def test_unreachable_hub(run_cli, hub_env, run_dir, tmp_path):
     before = _checksums(run_dir)
     dead = {**hub_env, "HF_ENDPOINT": f"http://127.0.0.1:{_closed_port()}"}
     res = run_cli("push", str(run_dir), "alice/x", env=dead)
-    _assert_one_line(res, "Hub unreachable at http://127.0.0.1:")
+    _assert_one_line(res, "Hub unreachable at http://127.0.0.1:", "check the network or HF_ENDPOINT")
+    assert "HF_HUB_OFFLINE" not in res.stderr  # offline mode only helps downloads
     assert _checksums(run_dir) == before
     res = run_cli("sample", "alice/x", env=dead)
     _assert_one_line(res, "Hub unreachable at", "alice/x")
@@ -190,3 +192,154 @@ def test_missing_repo_and_not_a_ganzoo_repo(run_cli, hub, hub_env, tmp_path):
 def test_offline_without_cache(run_cli, hub_env):
     res = run_cli("sample", "alice/never-downloaded", env={**hub_env, "HF_HUB_OFFLINE": "1"})
     _assert_one_line(res, "HF_HUB_OFFLINE", "alice/never-downloaded")
+
+
+# --------------------------------------------------------------------------------------------
+# What push sends from a run folder, and what load fetches from a repo
+
+MODEL_FILES = {"config.json", "model.safetensors", "discriminator.safetensors", "README.md",
+               "samples.png", "real_vs_fake.png", "losses.png"}
+
+
+@pytest.fixture(scope="module")
+def trained_once(tmp_path_factory) -> Path:
+    """A real run folder: 2 epochs of 2 steps, so per-epoch pictures, a GIF and two checkpoints."""
+    out = tmp_path_factory.mktemp("trained") / "run"
+    ganzoo.train("dcgan", "digits", epochs=2, batch_size=512, out=out, progress=False, device="cpu",
+                 settings={"nz": "8", "ngf": "4", "ndf": "4"})
+    return out
+
+
+@pytest.fixture
+def trained(trained_once: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(trained_once, tmp_path / "run-copy", symlinks=True))
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _repo_files(hub: HubServer, repo_id: str, rev: str = "main") -> dict[str, bytes]:
+    repo = hub.state.repos[repo_id]
+    return {path: hub.state.blob(entry["sha256"]).read_bytes()
+            for path, entry in repo.commits[repo.refs[rev]].items()}
+
+
+def test_run_folder_pushes_only_the_model_with_a_card_naming_the_repo(run_cli, hub, hub_env, trained):
+    assert {"progress.gif", "samples_epoch_001.png", "samples_epoch_002.png", "metrics.jsonl",
+            "checkpoints/latest", "checkpoints/step-000004/tensors.safetensors"} <= set(_tree(trained))
+    before = _tree(trained)
+    _push_and_check(run_cli, trained, "alice/dcgan-run", hub_env, hub)
+    assert _tree(trained) == before  # the local card still says USER/REPO
+    files = _repo_files(hub, "alice/dcgan-run")
+    assert set(files) == MODEL_FILES
+    assert len(hub.state.repos["alice/dcgan-run"].commits) == 2  # the empty repo + one commit
+    for name in MODEL_FILES - {"README.md"}:
+        assert files[name] == (trained / name).read_bytes(), name
+    card = files["README.md"].decode()
+    assert 'ganzoo.load("alice/dcgan-run")' in card and "USER/REPO" not in card
+    assert "![samples](samples.png)" in card and "library_name: ganzoo" in card
+    assert 'ganzoo.load("USER/REPO")' in (trained / "README.md").read_text(encoding="utf-8")
+
+
+def test_card_on_a_branch_names_the_revision(run_cli, hub, hub_env, run_dir):
+    res = run_cli("push", str(run_dir), "alice/branchy@dev", env=hub_env)
+    assert res.returncode == 0, res.stderr
+    assert 'ganzoo.load("alice/branchy@dev")' in _repo_files(hub, "alice/branchy", "dev")["README.md"].decode()
+
+
+def test_include_checkpoints_adds_the_latest_checkpoint_only(run_cli, hub, hub_env, trained):
+    res = run_cli("push", str(trained), "alice/resumable", "--include-checkpoints", env=hub_env)
+    assert res.returncode == 0, res.stderr
+    files = _repo_files(hub, "alice/resumable")
+    step = "checkpoints/step-000004"
+    assert set(files) == MODEL_FILES | {"checkpoints/latest", f"{step}/state.json", f"{step}/tensors.safetensors"}
+    assert files["checkpoints/latest"] == b"step-000004\n"
+    for name in (f"{step}/state.json", f"{step}/tensors.safetensors"):
+        assert files[name] == (trained / name).read_bytes()
+
+    # what the Hub holds resumes: the latest checkpoint is found and reads back whole
+    from ganzoo.training import checkpoint
+
+    pulled = trained.parent / "pulled"
+    for name, data in files.items():
+        (pulled / name).parent.mkdir(parents=True, exist_ok=True)
+        (pulled / name).write_bytes(data)
+    assert checkpoint.latest(pulled).name == "step-000004"
+    state, tensors = checkpoint.load(checkpoint.latest(pulled))
+    assert state["step"] == 4 and tensors
+
+
+def test_include_checkpoints_without_a_checkpoint(run_cli, hub, hub_env, run_dir):
+    res = run_cli("push", str(run_dir), "alice/x", "--include-checkpoints", env=hub_env)
+    _assert_one_line(res, "--include-checkpoints", "no checkpoint", str(run_dir))
+    assert hub.state.requests == []
+
+
+def test_links_are_refused_before_anything_is_sent(run_cli, hub, hub_env, trained, tmp_path):
+    secret = tmp_path / "token"
+    secret.write_text("hf_the_users_real_token")
+    (trained / "README.md").unlink()
+    (trained / "README.md").symlink_to(secret)
+    before = _tree(trained)
+    res = run_cli("push", str(trained), "alice/leak", env=hub_env)
+    _assert_one_line(res, f"{trained / 'README.md'}: is a symbolic link", str(secret))
+    assert "hf_the_users_real_token" not in res.stdout + res.stderr
+    assert hub.state.requests == [] and not hub.state.repos  # refused before any request
+    assert _tree(trained) == before
+
+    # a linked checkpoints/ folder leads outside the run folder
+    (trained / "README.md").unlink()
+    outside = tmp_path / "elsewhere"
+    shutil.move(trained / "checkpoints", outside)
+    (trained / "checkpoints").symlink_to(outside)
+    res = run_cli("push", str(trained), "alice/leak", env=hub_env)
+    assert res.returncode == 0, res.stderr  # without the flag checkpoints/ is not read
+    res = run_cli("push", str(trained), "alice/leak", "--include-checkpoints", env=hub_env)
+    _assert_one_line(res, "resolves outside", "checkpoints/step-000004")
+    assert not any(p.startswith("checkpoints/") for p in _repo_files(hub, "alice/leak"))
+
+
+def test_push_files_lists_the_model_only(trained):
+    from ganzoo.api import push_files
+
+    config = ganzoo.load(trained).zoo_config
+    assert set(push_files(trained, config)) == MODEL_FILES
+    assert set(push_files(trained, config, include_checkpoints=True)) - MODEL_FILES == {
+        "checkpoints/latest", "checkpoints/step-000004/state.json", "checkpoints/step-000004/tensors.safetensors"}
+
+
+STRAY = """
+from huggingface_hub import CommitOperationAdd, HfApi
+HfApi().create_commit("alice/stray", [CommitOperationAdd("old.safetensors", b"x" * 64),
+                                      CommitOperationAdd("nested/model.safetensors", b"y" * 64),
+                                      CommitOperationAdd("progress.gif", b"GIF89a")],
+                      commit_message="stray files")
+"""
+
+
+def test_load_fetches_only_the_files_config_names(run_cli, hub, hub_env, run_dir, tmp_path):
+    _push_and_check(run_cli, run_dir, "alice/stray", hub_env, hub)
+    proc = _python(STRAY, hub_env, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert {"old.safetensors", "nested/model.safetensors"} <= set(_repo_files(hub, "alice/stray"))
+
+    fresh = {**hub_env, "HF_HOME": str(tmp_path / "hf-fresh")}
+    local = ganzoo.load(run_dir).sample(8, seed=0)
+    assert torch.equal(_sample_remote("alice/stray", fresh, tmp_path, "stray"), local)
+    snapshots = list((tmp_path / "hf-fresh" / "hub" / "models--alice--stray" / "snapshots").iterdir())
+    assert len(snapshots) == 1
+    got = {p.relative_to(snapshots[0]).as_posix() for p in snapshots[0].rglob("*") if not p.is_dir()}
+    assert got == {"config.json", "model.safetensors", "discriminator.safetensors"}
+    offline = {**fresh, "HF_HUB_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"}
+    assert torch.equal(_sample_remote("alice/stray", offline, tmp_path, "stray-offline"), local)
+
+
+def test_push_without_any_token(run_cli, hub, hub_env, run_dir, tmp_path):
+    anonymous = {k: v for k, v in hub_env.items() if k != "HF_TOKEN"}
+    anonymous["HF_HOME"] = str(tmp_path / "hf-nobody")
+    res = run_cli("push", str(run_dir), "alice/x", env={**anonymous, "HF_TOKEN": ""})
+    _assert_one_line(res, "alice/x: no Hub token: run `hf auth login` or set HF_TOKEN")
+    assert "401" not in res.stderr
+    assert hub.state.requests == []  # nothing was sent

@@ -76,12 +76,19 @@ def predict_cmd(ctx: click.Context, ref: str, inputs: tuple[str, ...], **_: obje
 @click.option("--message", "-m", default=None, help="Commit message.")
 @click.option("--token", default=None, envvar=None,
               help="Hub token (default: HF_TOKEN or the saved `hf auth login`). Never printed.")
+@click.option("--include-checkpoints", is_flag=True,
+              help="Also upload the latest checkpoint, to resume the run from the Hub.")
 def push_cmd(folder: str, repo_id: str, private: bool, revision: str | None, message: str | None,
-             token: str | None) -> None:
-    """Upload a weights folder to the Hugging Face Hub as one commit; prints the repo URL."""
+             token: str | None, include_checkpoints: bool) -> None:
+    """Upload the model in a weights or run folder to the Hugging Face Hub as one commit.
+
+    Sends config.json, the weights files it names, the card and the pictures the card shows (not
+    per-epoch pictures or checkpoints); prints the repo URL.
+    """
     from ..api import push
 
-    url = push(Path(folder), repo_id, private=private, revision=revision, message=message, token=token)
+    url = push(Path(folder), repo_id, private=private, revision=revision, message=message, token=token,
+               include_checkpoints=include_checkpoints)
     click.echo(url)
 
 
