@@ -119,11 +119,12 @@ def _dataset_name(model: Any, dataset: str | None) -> str:
     return name
 
 
-def _bundle(model: Any, spec: Any, dataset: str) -> Any:
+def _bundle(model: Any, spec: Any, dataset: str, data_root: str | Path | None = None) -> Any:
     """The dataset shaped as the model was trained (its data-derived hyperparameters), with the
     run's dataset settings and root when it is the dataset the model was trained on."""
     import dataclasses
 
+    from . import registry
     from .data import DataRequest, load_dataset
 
     fields = {f.name for f in dataclasses.fields(DataRequest)}
@@ -133,15 +134,22 @@ def _bundle(model: Any, spec: Any, dataset: str) -> Any:
     same = isinstance(saved, dict) and saved.get("name") == dataset
     options = saved.get("options") if same and isinstance(saved.get("options"), dict) else {}
     root = saved.get("root") if same and isinstance(saved.get("root"), str) else None
+    if data_root is not None:
+        root = str(Path(data_root).expanduser())
     request = DataRequest(name=dataset, progress=False, root=Path(root) if root else None, **shape)
     bundle = load_dataset(dataset, request, **options)
     if bundle.test is None or len(bundle.test) == 0:
-        raise DataError(f"eval: dataset '{dataset}' has no test split to evaluate on")
+        held = (" (the run held none out: retrain with --set test_split=0.1)"
+                if "test_split" in registry.get_dataset(dataset).params else "")
+        raise DataError(f"eval: dataset '{dataset}' has no test split to evaluate on{held}")
     return bundle
 
 
-def evaluate(ref: Any, *, dataset: str | None = None, seed: int = 0, **options: Any) -> Evaluation:
+def evaluate(ref: Any, *, dataset: str | None = None, seed: int = 0,
+             data_root: str | Path | None = None, **options: Any) -> Evaluation:
     """Evaluate ``ref`` (a folder, ``arch.tag``, Hub id or loaded model) on its dataset's test split.
+
+    ``data_root`` is where a file-based dataset's files are (default: where the run read them).
 
     ``options`` are the model's task's eval options (for GANs ``n``, ``judge`` and
     ``inception_weights``; see ``ganzoo eval --help``).
@@ -159,7 +167,7 @@ def evaluate(ref: Any, *, dataset: str | None = None, seed: int = 0, **options: 
     task = tasks.for_model(model)
     values = _options.task_values("eval", task.name, options, model_name)
     name = _dataset_name(model, dataset)
-    scores = task.evaluate(model, _bundle(model, spec, name), seed=seed, options=values)
+    scores = task.evaluate(model, _bundle(model, spec, name, data_root), seed=seed, options=values)
     return Evaluation(ref=label, model=model_name, task=task.name, dataset=name,
                       metrics=scores.metrics, n=scores.n, seed=seed,
                       feature_extractor=scores.feature_extractor, details=scores.details,

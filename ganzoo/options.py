@@ -41,7 +41,7 @@ SOURCES = "option_sources"
 RESERVED = {
     "train": {"model", "dataset", "settings", "resume", "nproc", "progress", "runs_dir", "values",
               "sources", "options", "command", "saved", "record", SOURCES},
-    "eval": {"ref", "dataset", "seed", "as_json", "json", "write"},
+    "eval": {"ref", "dataset", "data_root", "seed", "as_json", "json", "write"},
     "sample": {"ref", "n", "seed", "out", "out_dir"},
     "predict": {"ref", "inputs"},
 }

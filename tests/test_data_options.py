@@ -74,3 +74,30 @@ def test_celeba_without_data_root_names_the_default_and_both_layouts(run_cli, tm
     line = res.stderr.strip()
     assert "no --data-root, so the default ./data does not exist" in line
     assert "data/img_align_celeba/*.jpg" in line and "data/img_align_celeba.zip" in line
+
+
+def test_an_imagefolder_run_holds_out_a_test_split_and_eval_finds_moved_files(run_cli, tmp_path: Path) -> None:
+    """Sub-folders are classes; the last 10 % of each class is the test split (said in the
+    first line), so the classifier gets an accuracy, and ``eval --data-root`` scores the run
+    after its images moved."""
+    import json
+    import shutil
+
+    for i, name in enumerate(("cat", "dog")):
+        write_jpegs(tmp_path / "imgs" / name, 20, size=(12, 12), seed=i)
+    res = run_cli("train", "classifier", "imagefolder", "--data-root", "imgs", "--no-cache",
+                  "--max-steps", "2", "--batch-size", "8", "--out", "run")
+    assert res.returncode == 0, res.stderr
+    assert "(36 train / 4 test items" in res.stdout.splitlines()[0]
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert (config["dataset"]["num_train"], config["dataset"]["num_test"]) == (36, 4)
+    assert "test_accuracy" in config["metrics"]
+    shutil.move(tmp_path / "imgs", tmp_path / "moved")
+    res = run_cli("eval", "run")
+    assert res.returncode == 2 and "imgs" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    res = run_cli("eval", "run", "--data-root", "moved", "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["metrics"]["test_accuracy"] == config["metrics"]["test_accuracy"]
+    res = run_cli("train", "classifier", "imagefolder", "--data-root", "moved", "--no-cache",
+                  "--set", "test_split=0", "--max-steps", "1", "--batch-size", "8", "--out", "all")
+    assert res.returncode == 0 and "(40 train items" in res.stdout.splitlines()[0], res.stdout

@@ -18,6 +18,9 @@ from formats import truncate, write_cifar10, write_jpegs, write_mnist, zip_folde
 
 
 def req(name: str, root: Path, **kw) -> DataRequest:
+    """A request for every image (file-based sets hold out no test split unless a test asks)."""
+    if name in ("celeba", "imagefolder"):
+        kw.setdefault("options", {"test_split": 0.0})
     return DataRequest(name, root=root, progress=False, **kw)
 
 
@@ -211,3 +214,29 @@ def test_csv_series(tmp_path):
         load_dataset("csv", DataRequest("csv", root=p), column="cost")
     with pytest.raises(DataError, match="does not exist"):
         load_dataset("csv", DataRequest("csv"), path=str(tmp_path / "nope.csv"))
+
+
+def test_file_based_sets_hold_out_the_last_files_of_each_class(tmp_path):
+    for i, name in enumerate(("a", "b", "c")):
+        write_jpegs(tmp_path / "imgs" / name, 10 + 5 * i, size=(8, 8), seed=i)
+    whole = load_dataset("imagefolder", req("imagefolder", tmp_path / "imgs", default_image_size=8))
+    split = load_dataset("imagefolder", req("imagefolder", tmp_path / "imgs", default_image_size=8,
+                                            options={"test_split": 0.2}))
+    assert len(whole.train) == 45 and whole.test is None
+    assert (len(split.train), len(split.test)) == (36, 9)  # 2, 3 and 4 of the three classes
+    assert split.test.y.tolist() == [0] * 2 + [1] * 3 + [2] * 4
+    # The held-out images are each class's last files, and training keeps the rest, in order.
+    ends = [8, 22, 41]  # first held-out index of each class in the whole set
+    for k, (label, start) in enumerate(zip((0, 1, 2), ends)):
+        n = (2, 3, 4)[k]
+        got = split.test.x[split.test.y == label]
+        assert torch.equal(got, whole.train.x[start:start + n])
+    celeba = tmp_path / "celeba" / "img_align_celeba"
+    write_jpegs(celeba, 20, size=(8, 8))
+    faces = load_dataset("celeba", DataRequest("celeba", root=tmp_path / "celeba", progress=False,
+                                               default_image_size=8, cache_dir=tmp_path / "c"))
+    assert (len(faces.train), len(faces.test)) == (19, 1)  # the default 5 %: the last file
+    from ganzoo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="'test_split' must be from 0 to 0.99"):
+        load_dataset("celeba", req("celeba", tmp_path / "celeba", options={"test_split": 1.0}))

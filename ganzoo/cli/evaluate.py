@@ -18,14 +18,16 @@ from .options import given, table_command
 @click.argument("ref")
 @click.option("--dataset", default=None,
               help="Dataset to score against (default: the one in the folder's config.json).")
+@click.option("--data-root", type=click.Path(), default=None,
+              help="Where a file-based dataset's files are (default: where the run read them).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the random inputs and of the real data drawn.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--write", is_flag=True,
               help="Also store the result in the folder's config.json and model card.")
 @click.pass_context
-def eval_cmd(ctx: click.Context, ref: str, dataset: str | None, seed: int, as_json: bool,
-             write: bool, **_: Any) -> None:
+def eval_cmd(ctx: click.Context, ref: str, dataset: str | None, data_root: str | None, seed: int,
+             as_json: bool, write: bool, **_: Any) -> None:
     """Score REF as its task measures it: FID/KID for GANs, test accuracy for classifiers, test
     MSE for regressors.
 
@@ -35,7 +37,7 @@ def eval_cmd(ctx: click.Context, ref: str, dataset: str | None, seed: int, as_js
     from ..evaluate import evaluate, record
 
     options = given(ctx, ctx.command.table_names())  # type: ignore[attr-defined]
-    result = evaluate(ref, dataset=dataset, seed=seed, **options)
+    result = evaluate(ref, dataset=dataset, seed=seed, data_root=data_root, **options)
     if write:
         folder = resolve(ref)
         record(folder, result)

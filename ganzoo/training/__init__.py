@@ -92,6 +92,19 @@ def run(opts: _options.ResolvedOptions, bundle: DataBundle | None = None, progre
         distributed.teardown(info, clean=ok)
 
 
+def _start_line(opts: _options.ResolvedOptions, bundle: DataBundle, out: Path, device: Any,
+                perf: Any, trainer: Any) -> str:
+    """Where the run goes and what it will do, before the first step (the folder used to
+    appear only in the last line)."""
+    steps = (f"{trainer.total_steps:,} steps" if opts.max_steps is not None and
+             trainer.total_steps < opts.epochs * trainer.steps_per_epoch
+             else f"{opts.epochs} epochs x {trainer.steps_per_epoch} steps")
+    test = f" / {len(bundle.test):,} test" if bundle.test is not None and len(bundle.test) else ""
+    return (f"training {opts.model_spec.name} on {bundle.name} ({len(bundle.train):,} train{test} "
+            f"items, batch {opts.batch_size}): {steps} on {device}, "
+            f"{perf.describe()['precision']} -> {out}")
+
+
 def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bool | None,
          runs_dir: str | Path, resume: tuple[Any, ...] | None, info: Any, device: Any) -> TrainResult:
     import torch
@@ -137,6 +150,10 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
         if trainer.step >= trainer.total_steps:
             raise ConfigError(f"--resume {out}: the run already finished at step {trainer.step}; "
                               f"pass a larger --max-steps or --epochs to train further")
+        trainer.say(f"resuming {out} from step {trainer.step} (epoch {trainer.epoch + 1}, batch "
+                    f"{trainer.position}/{trainer.steps_per_epoch}) to step {trainer.total_steps}")
+    else:
+        trainer.say(_start_line(opts, bundle, out, device, perf, trainer))
     metrics = trainer.run()
     digests = distributed.gather_digests(model.networks(), info)
     if not info.is_main:  # rank 0 alone writes pictures, config and weights

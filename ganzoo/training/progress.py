@@ -21,6 +21,9 @@ class Progress:
         self._bar: Any = None
         self._task: Any = None
         self._start = time.perf_counter()
+        #: (time, step) of the first step seen and the latest step: the plain lines' ETA.
+        self._first: tuple[float, int] | None = None
+        self._step = 0
 
     def __enter__(self) -> Progress:
         if self.live:
@@ -47,6 +50,9 @@ class Progress:
             self._bar.__exit__(*exc)
 
     def advance(self, step: int, epoch: int, epochs: int) -> None:
+        if self._first is None:
+            self._first = (time.perf_counter(), step)
+        self._step = step
         if self._bar is not None:
             self._bar.update(self._task, completed=step, description=f"epoch {epoch}/{epochs}")
 
@@ -56,5 +62,25 @@ class Progress:
             if metrics:
                 self._bar.update(self._task, metrics=metrics)
         else:
-            self.stream.write(line + "\n")
+            eta = self.eta()
+            self.stream.write(line + (f"  ETA {eta}" if eta else "") + "\n")
             self.stream.flush()
+
+    def eta(self) -> str:
+        """Time left at the pace since the first step ("" before there is a pace, and at the end)."""
+        if self._first is None or self._step >= self.total:
+            return ""
+        t0, s0 = self._first
+        done = self._step - s0
+        if done < 1:
+            return ""
+        return _duration((time.perf_counter() - t0) / done * (self.total - self._step))
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"

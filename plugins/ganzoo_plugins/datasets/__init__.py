@@ -46,17 +46,21 @@ def _specs() -> list[DatasetSpec]:
             name="celeba", builder=f"{_PKG}.folders:celeba",
             description="CelebA aligned faces as in the DCGAN tutorial (Resize + CenterCrop), "
                         "folder or the downloaded zip; cached after the first run",
-            shape=None, labelled=False, splits=("train",),
+            shape=None, labelled=False, splits=("train", "test"),
             source="DATA_ROOT/img_align_celeba/*.jpg or DATA_ROOT/img_align_celeba.zip",
-            params={"limit": Param("int", 0, "use only the first N images (0 = all)")},
+            params={"limit": Param("int", 0, "use only the first N images (0 = all)"),
+                    "test_split": Param("float", 0.05, "fraction held out as the test split (the "
+                                        "last files; 0 = train on all)", min=0, max=0.99)},
         ),
         DatasetSpec(
             name="imagefolder", builder=f"{_PKG}.folders:imagefolder",
             description="Your own images (png/jpg/webp/bmp), labelled by sub-folder if any; "
                         "cached after the first run",
-            shape=None, labelled=False, splits=("train",),
+            shape=None, labelled=False, splits=("train", "test"),
             source="DATA_ROOT/**/*.{png,jpg,jpeg,webp,bmp} (sub-folders = classes)",
-            params={"limit": Param("int", 0, "use only the first N images (0 = all)")},
+            params={"limit": Param("int", 0, "use only the first N images (0 = all)"),
+                    "test_split": Param("float", 0.1, "fraction held out as the test split (the "
+                                        "last files of each class; 0 = train on all)", min=0, max=0.99)},
         ),
         DatasetSpec(
             name="sine", builder=f"{_PKG}.builtin:sine",

@@ -69,8 +69,36 @@ def _bundle(request: DataRequest, store: Any, class_names: list[str] | None,
                             "skipped": len(store.skipped)}
     if store.skipped:
         info["first_skipped"] = store.skipped[0]
-    return DataBundle(name=request.name, modality="image", train=Split(torch.from_numpy(store.x), y),
-                      test=None, class_names=class_names, source=source, info=info)
+    x = torch.from_numpy(store.x)
+    fraction = float(request.options.get("test_split", 0.0) or 0.0)  # bounds: the spec's Param
+    train, test = _hold_out(x, y, fraction)
+    info["test_split"] = fraction
+    return DataBundle(name=request.name, modality="image", train=train, test=test,
+                      class_names=class_names, source=source, info=info)
+
+
+def _hold_out(x: torch.Tensor, y: torch.Tensor | None, fraction: float) -> tuple[Split, Split | None]:
+    """The last ``fraction`` of the (sorted) files as the test split, of each class if labelled.
+
+    Deterministic and independent of the seed, so a run, its ``--resume`` and ``ganzoo eval``
+    see the same split. Unlabelled images are one tail slice: a view of the memory-mapped
+    cache, no copy (CelebA's 200k images stay on disk).
+    """
+    if fraction <= 0 or len(x) < 2:
+        return Split(x, y), None
+    if y is None:
+        n_test = min(max(1, round(len(x) * fraction)), len(x) - 1)
+        return Split(x[:len(x) - n_test]), Split(x[len(x) - n_test:])
+    test_mask = torch.zeros(len(y), dtype=torch.bool)
+    for label in torch.unique(y):
+        where = torch.nonzero(y == label).flatten()
+        if len(where) > 1:  # a class of one image stays in training
+            test_mask[where[len(where) - max(1, round(len(where) * fraction)):]] = True
+    if not test_mask.any():
+        return Split(x, y), None
+    keep = torch.nonzero(~test_mask).flatten()
+    held = torch.nonzero(test_mask).flatten()
+    return Split(x[keep], y[keep]), Split(x[held], y[held])
 
 
 def celeba(request: DataRequest) -> DataBundle:
