@@ -96,6 +96,60 @@ def test_summary_total_params(run_cli, model, expected):
     assert result.returncode == 0, result.stderr
     assert total_params(result.stdout) == expected
     assert "Input size (MB)" in result.stdout
+    # torchinfo's unit enum is printed by its value, not its repr (Python 3.11 formats it so)
+    assert "Units." not in result.stdout and "Total mult-adds (M): " in result.stdout
+    assert result.stdout.startswith(f"{model} with its default settings: ")
+
+
+DCGAN_DIGITS = {"generator": 369_600, "discriminator": 166_784}  # 1x32x32, ngf = ndf = 32
+
+
+@pytest.mark.slow
+def test_summary_with_a_dataset_shows_what_train_builds(run_cli):
+    """`ganzoo summary dcgan` is the 3x64x64 default; with the dataset it is the network the
+    recipe trains on digits, the same one the shipped dcgan.digits was trained as."""
+    bare = run_cli("summary", "dcgan", "--depth", "0")
+    assert "ganzoo summary dcgan digits" in bare.stdout  # the bare summary says where to look
+    planned = run_cli("summary", "dcgan", "digits", "--depth", "0")
+    assert planned.returncode == 0, planned.stderr
+    head = planned.stdout.splitlines()[0]
+    assert head.startswith("dcgan as `ganzoo train dcgan digits` builds it: ")
+    assert "ngf=32" in head and "channels=1" in head and "image_size=32" in head
+    assert total_params(planned.stdout) == DCGAN_DIGITS
+    assert "[1, 1, 32, 32]" in planned.stdout and "Units." not in planned.stdout
+    # what the trainer really built: the shipped weights, trained with that recipe
+    shipped = run_cli("summary", "dcgan.digits", "--depth", "0")
+    assert shipped.returncode == 0, shipped.stderr
+    assert total_params(shipped.stdout) == DCGAN_DIGITS
+    assert shipped.stdout.splitlines()[0].endswith(head.split(": ", 1)[1])  # same hparams
+    # a dataset with a native shape is not loaded (cifar10's files are absent here) ...
+    cifar = run_cli("summary", "dcgan", "cifar10", "--depth", "0")
+    assert cifar.returncode == 0, cifar.stderr
+    assert "[1, 3, 32, 32]" in cifar.stdout and "image_size=32" in cifar.stdout.splitlines()[0]
+    # ... and an explicit size still wins over it, as in training (the data is resized)
+    bigger = run_cli("summary", "classifier", "mnist", "--set", "image_size=32", "--depth", "0")
+    assert bigger.returncode == 0, bigger.stderr
+    assert "channels=1, image_size=32, num_classes=10" in bigger.stdout.splitlines()[0]
+
+
+def test_summary_of_saved_weights_and_a_run_folder(run_cli, tmp_path):
+    import ganzoo
+    from ganzoo.weights import save_folder
+
+    shipped = run_cli("summary", "dcgan.digits", "--depth", "0")
+    assert shipped.returncode == 0, shipped.stderr
+    out = shipped.stdout
+    assert out.startswith("dcgan.digits: dcgan saved in ") and ", trained on digits: " in out
+    # only the generator ships: the summary says the discriminator is not in the folder
+    assert re.search(r"^dcgan.digits / discriminator\n\(not saved in dcgan.digits", out, re.M)
+    assert not re.search(r"^dcgan.digits / generator\n\(not saved", out, re.M)
+
+    model = ganzoo.create_model("classifier", hidden=16, num_classes=3)
+    folder = save_folder(model, tmp_path / "run", {"model": "classifier", "dataset": {"name": "toy"}})
+    result = run_cli("summary", str(folder), "--depth", "0")
+    assert result.returncode == 0, result.stderr
+    assert total_params(result.stdout) == {"model": 784 * 16 + 16 + 16 * 16 + 16 + 16 * 3 + 3}
+    assert "not saved" not in result.stdout
 
 
 def test_summary_with_settings_shows_input_sizes(run_cli):
@@ -119,6 +173,11 @@ def test_summary_with_settings_shows_input_sizes(run_cli):
     (("summary", "dcgan", "--set", "image_size=48"),
      "model 'dcgan': setting 'image_size' must be one of 16, 32, 64, 128, 256, got 48"),
     (("summary", "dcgan", "--set", "nz"), "--set expects key=value, got 'nz' (example: --set nz=128)"),
+    (("summary", "dcgan.digits", "digits"),
+     "summary dcgan.digits: a saved model has its own settings and shapes; drop DATASET, --set and "
+     "--data-root"),
+    (("summary", "dcgan", "digitz"),
+     "unknown dataset 'digitz' — did you mean 'digits'? (see: ganzoo list)"),
 ])
 def test_bad_names_and_settings_are_one_line_exit_2(run_cli, args, message):
     result = run_cli(*args)

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .. import plugins, registry
-from ..errors import UnknownName
+from ..errors import ConfigError, UnknownName
 from ..specs import VERBS
 from .options import set_option
 
@@ -217,23 +217,94 @@ def _task_lines(spec: Any) -> list[str]:
 
 
 @click.command("summary")
-@click.argument("model")
+@click.argument("model", metavar="MODEL|REF")
+@click.argument("dataset", required=False)
 @set_option
+@click.option("--data-root", type=click.Path(), default=None, metavar="DIR",
+              help="Folder (or file) of a file-based DATASET, as for ganzoo train.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
               help="Batch size of the example input.")
 @click.option("--depth", type=click.IntRange(min=0), default=3, show_default=True,
               help="Nesting depth shown by torchinfo.")
-def summary_cmd(model: str, settings: tuple[str, ...], batch_size: int, depth: int) -> None:
-    """torchinfo summary of every network of MODEL (generator and discriminator for a GAN)."""
-    from .. import config, create_model
-    from ..summary import summaries
+def summary_cmd(model: str, dataset: str | None, settings: tuple[str, ...], data_root: str | None,
+                batch_size: int, depth: int) -> None:
+    """torchinfo summary of every network of a model (generator and discriminator for a GAN).
 
-    registry.get_model(model)  # unknown names fail before torch is imported
-    net = create_model(model, **config.parse_set(settings))
+    \b
+    ganzoo summary dcgan                 the architecture with its default settings
+    ganzoo summary dcgan digits          what `ganzoo train dcgan digits` builds (the
+                                         model's recipe for that dataset, the data's shape)
+    ganzoo summary dcgan.digits          a saved model: a pretrained name, a weights or run
+                                         folder, or a Hub repo id
+    """
+    from .. import config
+    from ..summary import render, summaries
+
+    if _is_saved(model):
+        if dataset is not None or settings or data_root is not None:
+            raise ConfigError(f"summary {model}: a saved model has its own settings and shapes; "
+                              f"drop DATASET, --set and --data-root")
+        net, head, missing = _saved(model)
+    elif dataset is not None:
+        from ..summary import for_training
+
+        net, opts = for_training(model, dataset, config.parse_set(settings), data_root)
+        head = f"{model} as `ganzoo train {model} {opts.dataset}` builds it: {_hparams_text(net)}"
+        missing = set()
+    else:
+        spec = registry.get_model(model)  # unknown names fail before torch is imported
+        if data_root is not None:
+            raise ConfigError(f"summary {model}: --data-root needs a DATASET "
+                              f"(ganzoo summary {model} DATASET --data-root DIR)")
+        from .. import create_model
+
+        net = create_model(model, **config.parse_set(settings))
+        head = f"{model} with {'these' if settings else 'its default'} settings: {_hparams_text(net)}"
+        if spec.default_dataset:
+            head += (f"\n(`ganzoo train {model}` trains on {spec.default_dataset}; "
+                     f"that network: ganzoo summary {model} {spec.default_dataset})")
+        missing = set()
+    click.echo(head)
+    click.echo("")
     for role, stats in summaries(net, batch_size=batch_size, depth=depth).items():
         click.echo(f"{model} / {role}")
-        click.echo(str(stats))
+        if role in missing:
+            click.echo(f"(not saved in {model}: its shapes from the folder's config.json, its weights fresh)")
+        click.echo(render(stats))
         click.echo("")
+
+
+def _is_saved(name: str) -> bool:
+    """Whether ``name`` names saved weights (not a registered model): a pretrained name, a
+    folder, a path or a Hub repo id."""
+    import os
+    from pathlib import Path
+
+    if name in registry.names("model"):
+        return False
+    return (name in registry.names("pretrained") or Path(name).expanduser().exists()
+            or "/" in name or os.sep in name or name.startswith((".", "~", "hf-hub:")))
+
+
+def _saved(ref: str) -> tuple[Any, str, set[str]]:
+    """The loaded model, the summary's first line, and the networks its folder does not hold."""
+    from ..api import load, resolve
+    from ..weights import WEIGHTS_NAME
+
+    folder = resolve(ref)
+    net = load(folder)
+    data = net.zoo_config
+    name = data.get("model", "model")
+    files = data.get("files") if isinstance(data.get("files"), dict) else {net.primary: WEIGHTS_NAME}
+    held = {role for role, file in files.items() if (folder / str(file)).is_file()}
+    dataset = data.get("dataset", {}).get("name") if isinstance(data.get("dataset"), dict) else None
+    trained = f", trained on {dataset}" if dataset else ""
+    head = f"{ref}: {name} saved in {folder}{trained}: {_hparams_text(net)}"
+    return net, head, set(net.networks()) - held
+
+
+def _hparams_text(model: Any) -> str:
+    return ", ".join(f"{k}={v}" for k, v in dict(getattr(model, "config", {}) or {}).items()) or "(none)"
 
 
 COMMANDS = [list_cmd, info_cmd, summary_cmd]
