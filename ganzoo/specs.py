@@ -216,6 +216,10 @@ class TaskSpec(_Spec):
     #: Other tasks whose losses this task's step can call (the same loss protocol): a
     #: conditional GAN task trains with every loss written for the adversarial one.
     losses_from: tuple[str, ...] = ()
+    #: Values of a metric that look wrong but are not, explained where they are printed:
+    #: ``{"kid": (0.0, "unbiased, so slightly negative ...")}`` shows the text beside a kid
+    #: below 0 (``ganzoo info``, the model card; see :func:`ganzoo.display.note`).
+    metric_notes: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     kind = "task"
 

@@ -163,7 +163,8 @@ def info_cmd(name: str, as_json: bool) -> None:
     elif spec.kind == "pretrained":
         lines += [f"model:           {spec.model}", f"dataset:         {spec.dataset}",
                   f"path:            {spec.path}"]
-        lines += [f"{k + ':':<17}{_metric(v)}" for k, v in _headline(spec).items()]
+        lines += [f"{k + ':':<17} {text}" if len(k) >= 16 else f"{k + ':':<17}{text}"
+                  for k, text in _headline(spec)]
     if spec.kind not in ("pretrained", "task"):
         lines.append("settings (--set KEY=VALUE):")
         lines += _params_table(spec.params)
@@ -180,18 +181,18 @@ def _jsonable(data: Any) -> Any:
     return data
 
 
-def _metric(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+def _headline(spec: Any) -> list[tuple[str, str]]:
+    """A pretrained model's metrics its task leads with (all of them for an unknown task), for
+    people: 4 significant digits, and the task's note where a value looks wrong but is not."""
+    from .. import display
 
-
-def _headline(spec: Any) -> dict[str, Any]:
-    """A pretrained model's metrics its task leads with (all of them for an unknown task)."""
     cat = registry.catalog()
     model = cat.specs["model"].get(spec.model)
     task = cat.specs["task"].get(model.task) if model is not None else None
-    if task is None or not task.metrics:
-        return dict(spec.metrics)
-    return {k: spec.metrics[k] for k in task.metrics if k in spec.metrics}
+    data = cat.specs["dataset"].get(spec.dataset)
+    shown = dict(spec.metrics) if task is None or not task.metrics else \
+        {k: spec.metrics[k] for k in task.metrics if k in spec.metrics}
+    return display.metrics(shown, data.modality if data is not None else None, task)
 
 
 def _task_lines(spec: Any) -> list[str]:

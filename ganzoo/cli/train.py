@@ -68,9 +68,10 @@ def train_cmd(ctx: click.Context, model: str | None, dataset: str | None, resume
     result = run(opts)
     if not distributed.is_main_process():
         return
-    shown = ", ".join(f"{k} {v:.4g}" for k, v in result.metrics.items()
-                      if isinstance(v, float) and k != "epoch")
-    click.echo(f"saved {result.out} ({shown})")
+    from ..display import result_line
+
+    modality = (result.config.get("dataset") or {}).get("modality")
+    click.echo(f"saved {result.out} ({result_line(result.metrics, modality)})")
 
 
 def _wants_launch(nproc: int | None, distributed: Any) -> bool:

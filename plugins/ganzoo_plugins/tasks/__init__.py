@@ -66,6 +66,12 @@ GAN_TARGETS = {"fid_ratio": "<= 3 (FID at most 3x the real-vs-real floor)",
                "mean_confidence": ">= 0.9", "min_class_share": ">= 0.05"}
 
 
+#: KID estimates a squared distance without bias, so sampling noise can take it below 0.
+_KID_NOTE = (0.0, "KID is an unbiased estimate: slightly below 0 when the two sets are "
+                  "indistinguishable at this N")
+GAN_NOTES = {"kid": _KID_NOTE, "kid_floor": _KID_NOTE}
+
+
 GAN_SCORING = (
     "GANs are scored with classifier-FID and KID: the features are the penultimate layer of "
     "`classifier.digits` (InceptionV3 features of 8x8 digits mean little, and its weights are never "
@@ -97,6 +103,7 @@ def register_tasks(register):
         options={"train": GAN_TRAIN_OPTIONS, "eval": GAN_EVAL_OPTIONS, "sample": GAN_SAMPLE_OPTIONS},
         verbs=("sample",),
         scoring=GAN_SCORING,
+        metric_notes=GAN_NOTES,
     ))
     register(TaskSpec(
         name="conditional",
@@ -114,6 +121,7 @@ def register_tasks(register):
         verbs=("sample",),
         scoring=CONDITIONAL_SCORING,
         losses_from=("adversarial",),
+        metric_notes=GAN_NOTES,
     ))
     register(TaskSpec(
         name="classification",

@@ -18,6 +18,7 @@ from torch import nn
 
 from ganzoo import pictures
 from ganzoo.data import to_float
+from ganzoo.display import explained
 from ganzoo.modeling import ZooModel
 from ganzoo.sample import device_of, inference, normal, rng, slerp, to_unit
 from ganzoo.tasks import Samples, Scores, Task
@@ -471,7 +472,8 @@ class AdversarialTask(Task):
 
     def report(self, evaluation: Any) -> list[str]:
         shares = evaluation.details.get("class_shares")
-        return ["  class shares  " + " ".join(f"{k}:{v:.3f}" for k, v in shares.items())] if shares else []
+        lines = ["  class shares  " + " ".join(f"{k}:{v:.3f}" for k, v in shares.items())] if shares else []
+        return lines + [f"note: {line}" for line in explained(self.spec, evaluation.metrics)]
 
     def draw(self, folder: Any, model: Any, evaluation: Any) -> list[str]:
         images = model.sample(64, seed=evaluation.seed)
@@ -492,7 +494,8 @@ class AdversarialTask(Task):
                 [f"ganzoo sample {ref} --n 64 --out grid.png"])
 
     def card_notes(self, config: dict[str, Any]) -> list[str]:
-        notes = []
+        notes = [f"Note: {line}." for line in explained(self.spec, (config.get("evaluation") or {})
+                                                         .get("metrics") or {})]
         shares = ((config.get("evaluation") or {}).get("details") or {}).get("class_shares")
         if shares:
             notes.append("Class shares of the samples: "

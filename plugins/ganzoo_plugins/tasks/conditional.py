@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ganzoo import pictures
+from ganzoo.display import explained
 from ganzoo.errors import ConfigError
 from ganzoo.sample import count, device_of, inference, normal, rng, slerp, to_unit
 from ganzoo.tasks import Samples, Scores
@@ -251,7 +252,7 @@ class ConditionalTask(AdversarialTask):
             lines.append("  agreement per class  " + " ".join(f"{k}:{v:.3f}" for k, v in agreement.items()))
         if fids:
             lines.append("  FID per class        " + " ".join(f"{k}:{v:.1f}" for k, v in fids.items()))
-        return lines
+        return lines + [f"note: {line}" for line in explained(self.spec, evaluation.metrics)]
 
     def draw(self, folder: Any, model: Any, evaluation: Any) -> list[str]:
         per = GRID_COLUMNS
@@ -289,7 +290,8 @@ class ConditionalTask(AdversarialTask):
                  f"ganzoo sample {ref} --interpolate 8 --out walk.png"])
 
     def card_notes(self, config: dict[str, Any]) -> list[str]:
-        notes = []
+        notes = [f"Note: {line}." for line in explained(self.spec, (config.get("evaluation") or {})
+                                                         .get("metrics") or {})]
         details = (config.get("evaluation") or {}).get("details") or {}
         if details.get("class_agreement"):
             notes.append("Judge agreement with the asked class, per class: "

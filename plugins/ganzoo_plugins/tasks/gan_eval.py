@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ganzoo.display import article
 from ganzoo.errors import ConfigError
 from ganzoo.sample import value_range
 from ganzoo.tasks import Scores
@@ -124,7 +125,8 @@ def _extractor(bundle: Any, judge: str | None, inception: Any, notes: list[str])
     if judge is not None:
         judge_model = load(judge)
         if judge_model.task != "classification":
-            raise ConfigError(f"eval: judge '{judge}' is a {judge_model.task} model, not a classifier")
+            raise ConfigError(f"eval: judge '{judge}' is {article(judge_model.task)} {judge_model.task} "
+                              "model, not a classifier")
         judge_net = _classifier_features(judge_model)
     if weights_file is not None:
         return _Judge(_inception_features(weights_file), f"InceptionV3 pool3 (2048-d), weights {weights_file}",
