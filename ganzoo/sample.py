@@ -165,22 +165,64 @@ def _label(model: Any) -> str:
     return name if isinstance(name, str) else type(model).__name__
 
 
-def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None,
-              row_labels: Sequence[str] | None = None) -> None:
-    """A PNG grid of images in [0, 1], written atomically; ``row_labels`` go left of each row."""
+#: The image formats ``ganzoo sample --out`` writes, by file suffix (PIL format names).
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+
+
+def image_format(path: str | Path, flag: str = "") -> str:
+    """The PIL format ``path``'s suffix names; an unknown suffix raises, naming the known ones
+    (``flag``, such as ``--out``, prefixes the message).
+
+    The CLI calls it before anything is generated, so a typo costs no sampling time.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in IMAGE_FORMATS:
+        what = f"{suffix!r} is not an image format ganzoo writes" if suffix else \
+            "no suffix names the image format"
+        known = ", ".join(list(IMAGE_FORMATS)[:-1]) + f" or {list(IMAGE_FORMATS)[-1]}"
+        raise ConfigError(f"{flag + ' ' if flag else ''}{path}: {what}; use {known}")
+    return IMAGE_FORMATS[suffix]
+
+
+def save_picture(image: Any, path: str | Path) -> None:
+    """A PIL image written atomically in the format ``path``'s suffix names.
+
+    JPEG has no alpha channel, so RGBA/LA/P images become RGB or L first; JPEG at quality 95
+    and lossless WebP keep the samples' pixels close to (WebP: equal to) the PNG's.
+    """
     from .io import write_with
 
+    fmt = image_format(path)
+    options: dict[str, Any] = {}
+    if fmt == "JPEG":
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("L" if image.mode in ("L", "LA", "I", "I;16", "F") else "RGB")
+        options = {"quality": 95}
+    elif fmt == "WEBP":
+        options = {"lossless": True}
+    write_with(path, lambda tmp: image.save(tmp, format=fmt, **options))
+
+
+def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None,
+              row_labels: Sequence[str] | None = None) -> None:
+    """A grid of images in [0, 1], written atomically in the format of ``path``'s suffix (see
+    :data:`IMAGE_FORMATS`); ``row_labels`` go left of each row."""
+    from PIL import Image
+
+    image_format(path)  # before any work
     nrow = nrow or max(1, math.ceil(math.sqrt(images.shape[0])))
     if not row_labels:
-        from torchvision.utils import save_image
+        from torchvision.utils import make_grid
 
-        write_with(path, lambda p: save_image(images, str(p), nrow=nrow, padding=2, format="png"))
+        # torchvision's save_image, made here so the format follows the suffix
+        grid = make_grid(images, nrow=nrow, padding=2)
+        array = grid.mul(255).add_(0.5).clamp_(0, 255).permute(1, 2, 0).to("cpu", torch.uint8).numpy()
+        save_picture(Image.fromarray(array), path)
         return
     from .pictures import auto_scale, grid_image, label_rows
-    from .pictures import save_image as save_png
 
     grid = grid_image(images * 2 - 1, nrow=nrow, scale=auto_scale(int(images.shape[-1])))
-    save_png(label_rows(grid, list(row_labels)), Path(path))
+    save_picture(label_rows(grid, list(row_labels)), path)
 
 
 def save_animation(images: torch.Tensor, path: str | Path, ms_per_frame: int = 120) -> None:

@@ -1,4 +1,5 @@
-"""What people read: numbers in `train`/`info`/cards and the KID note."""
+"""What people read and the files they get: numbers in `train`/`info`/cards, the KID note,
+and `sample`'s image formats and overwrites."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 
 import ganzoo
 from ganzoo import display
@@ -135,3 +137,63 @@ def test_wrong_loss_message_uses_the_right_article(run_cli):
     res = run_cli("train", "dcgan", "digits", "--loss", "cross-entropy")
     assert res.returncode == 2
     assert "but model 'dcgan' is an adversarial model; use --loss" in res.stderr
+
+
+# ------------------------------------------------------------------------ ganzoo sample files
+
+
+@pytest.fixture
+def gan_dir(tmp_path: Path) -> Path:
+    torch.manual_seed(0)
+    model = ganzoo.create_model("dcgan", channels=1, image_size=16, nz=8, ngf=4, ndf=4)
+    return save_folder(model, tmp_path / "gan", {"model": "dcgan", "dataset": {"name": "digits"}})
+
+
+@pytest.mark.slow
+def test_sample_writes_the_format_the_suffix_names_and_says_when_it_replaces(run_cli, gan_dir, tmp_path):
+    from PIL import Image
+
+    magic = {"PNG": b"\x89PNG", "JPEG": b"\xff\xd8\xff", "WEBP": b"RIFF"}
+    for name, fmt in (("g.png", "PNG"), ("g.jpg", "JPEG"), ("g.JPEG", "JPEG"), ("g.webp", "WEBP")):
+        res = run_cli("sample", str(gan_dir), "--n", "4", "--seed", "0", "--out", name)
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.strip() == f"wrote 4 images to {name}"
+        assert (tmp_path / name).read_bytes().startswith(magic[fmt])
+        with Image.open(tmp_path / name) as img:
+            assert img.format == fmt and img.size == (2 * 18 + 2, 2 * 18 + 2)
+    with Image.open(tmp_path / "g.png") as a, Image.open(tmp_path / "g.webp") as b:
+        assert a.tobytes() == b.tobytes()  # lossless WebP: the same pixels as the PNG
+    again = run_cli("sample", str(gan_dir), "--n", "4", "--seed", "1", "--out", "g.jpg")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "wrote 4 images to g.jpg (replaced the existing file)"
+
+    first = run_cli("sample", str(gan_dir), "--n", "3", "--out-dir", "imgs")
+    assert first.stdout.strip() == "wrote 3 images to imgs"
+    second = run_cli("sample", str(gan_dir), "--n", "4", "--out-dir", "imgs")
+    assert second.stdout.strip() == "wrote 4 images to imgs (replaced 3 existing files)"
+    assert sorted(p.name for p in (tmp_path / "imgs").iterdir()) == [f"sample_{i:04d}.png" for i in range(4)]
+    assert not [p for p in tmp_path.rglob(".*tmp*")]  # atomic writes leave no temporaries
+
+
+@pytest.mark.parametrize("out, message", [
+    ("grid.gif", "--out grid.gif: '.gif' is not an image format ganzoo writes; "
+                 "use .png, .jpg, .jpeg or .webp"),
+    ("grid", "--out grid: no suffix names the image format; use .png, .jpg, .jpeg or .webp"),
+])
+def test_sample_refuses_an_unknown_suffix_before_generating(run_cli, tmp_path, out, message):
+    # the weights folder does not even exist: the suffix is checked before anything is loaded
+    res = run_cli("sample", str(tmp_path / "missing"), "--out", out)
+    assert res.returncode == 2
+    assert res.stderr == f"ganzoo: error: {message}\n"
+    assert not (tmp_path / out).exists()
+
+
+def test_jpeg_has_no_alpha_so_it_is_dropped(tmp_path):
+    from PIL import Image
+
+    from ganzoo.sample import save_picture
+
+    save_picture(Image.new("RGBA", (8, 8), (255, 0, 0, 128)), tmp_path / "a.jpg")
+    save_picture(Image.new("LA", (8, 8), (200, 255)), tmp_path / "b.jpeg")
+    with Image.open(tmp_path / "a.jpg") as a, Image.open(tmp_path / "b.jpeg") as b:
+        assert (a.format, a.mode, b.format, b.mode) == ("JPEG", "RGB", "JPEG", "L")

@@ -27,7 +27,8 @@ def _load(ref: str):  # noqa: ANN202 - returns a ZooModel, imported lazily
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Seed of the random inputs: the same seed gives the same images.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Write one grid PNG here (default grid.png).")
+              help="Write one grid image here, in the format its suffix names: .png, .jpg/.jpeg or "
+                   ".webp (default grid.png). An existing file is replaced, and said so.")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None,
               help="Write one PNG per image into this folder instead.")
 @click.pass_context
@@ -36,22 +37,34 @@ def sample_cmd(ctx: click.Context, ref: str, n: int, seed: int | None, out: str 
     """Generate images from a generative model: REF is a folder, a pretrained name or a Hub repo id."""
     if out and out_dir:
         raise ConfigError("sample: give --out or --out-dir, not both")
-    from ..sample import sample, save_animation, save_each, save_grid
+    from ..sample import image_format, sample, save_animation, save_each, save_grid
 
+    target = out or "grid.png"
+    if not out_dir:
+        image_format(target, "--out")  # an unknown suffix fails before the model loads
     model = _load(ref)
     samples = sample(model, n, seed=seed, **given(ctx, ctx.command.table_names()))  # type: ignore[attr-defined]
     if out_dir:
+        before = {p.name for p in Path(out_dir).glob("*")} if Path(out_dir).is_dir() else set()
         paths = save_each(samples.images, out_dir)
-        click.echo(f"wrote {len(paths)} images to {out_dir}")
+        replaced = sum(Path(p).name in before for p in paths)
+        click.echo(f"wrote {len(paths)} images to {out_dir}"
+                   + (f" (replaced {replaced} existing file{'s' * (replaced != 1)})" if replaced else ""))
         gif = Path(out_dir) / "walk.gif"
     else:
-        target = out or "grid.png"
+        existed = Path(target).exists()
         save_grid(samples.images, target, nrow=samples.nrow, row_labels=samples.row_labels)
-        click.echo(f"wrote {len(samples.images)} images to {target}")
+        click.echo(f"wrote {len(samples.images)} images to {target}" + _replaced(existed))
         gif = Path(target).with_suffix(".gif")
     if samples.animation:
+        existed = gif.exists()
         save_animation(samples.images, gif)
-        click.echo(f"wrote the {len(samples.images)}-frame animation to {gif}")
+        click.echo(f"wrote the {len(samples.images)}-frame animation to {gif}" + _replaced(existed))
+
+
+def _replaced(existed: bool) -> str:
+    """What the ``wrote ...`` line adds when the file was there before: never a silent overwrite."""
+    return " (replaced the existing file)" if existed else ""
 
 
 @table_command("predict", verb="predict", at=2)
