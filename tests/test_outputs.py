@@ -1,5 +1,5 @@
 """What people read and the files they get: numbers in `train`/`info`/cards, the KID note,
-and `sample`'s image formats and overwrites."""
+`sample`'s image formats and overwrites, and `predict`'s warning on unlike inputs."""
 
 from __future__ import annotations
 
@@ -197,3 +197,64 @@ def test_jpeg_has_no_alpha_so_it_is_dropped(tmp_path):
     save_picture(Image.new("LA", (8, 8), (200, 255)), tmp_path / "b.jpeg")
     with Image.open(tmp_path / "a.jpg") as a, Image.open(tmp_path / "b.jpeg") as b:
         assert (a.format, a.mode, b.format, b.mode) == ("JPEG", "RGB", "JPEG", "L")
+
+
+# ------------------------------------------------------------------------ predict's warning
+
+
+def _digit_pngs(folder: Path) -> tuple[Path, Path]:
+    """A digit as the training data draws it (white on black) and the same digit inverted."""
+    import numpy as np
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    digit = (load_digits().images[1] * (255 / 16)).round().astype(np.uint8)
+    white, black = folder / "white.png", folder / "black.png"
+    Image.fromarray(digit).resize((28, 28), Image.BILINEAR).save(white)
+    Image.fromarray(255 - digit).resize((28, 28), Image.BILINEAR).save(black)
+    return white, black
+
+
+@pytest.mark.slow
+def test_predict_warns_once_per_input_unlike_the_training_images(run_cli, tmp_path):
+    white, black = _digit_pngs(tmp_path)
+    # the shipped weights were trained before any statistics were recorded: the reference is
+    # measured on the embedded dataset config.json names
+    assert "brightness" not in json.dumps(_config("classifier.digits")["dataset"])
+    res = run_cli("predict", "classifier.digits", "white.png", "black.png", "black.png")
+    assert res.returncode == 0, res.stderr
+    assert [line.split("\t")[0] for line in res.stdout.splitlines()] == ["white.png", "black.png", "black.png"]
+    assert res.stdout.splitlines()[0].split("\t")[1].split()[0] == "1"  # the drawn digit is a 1
+    warnings = res.stderr.splitlines()
+    assert len(warnings) == 2 and warnings[0] == warnings[1]
+    assert re.fullmatch(r"warning: black\.png: mean brightness 0\.\d\d vs 0\.31 in training "
+                        r"\(inverted colours\?\); the prediction may be meaningless", warnings[0])
+
+
+def test_predict_is_silent_when_nothing_is_known_about_the_training_data(tmp_path):
+    from ganzoo.sample import predict
+
+    white, black = _digit_pngs(tmp_path)
+    model = ganzoo.create_model("classifier", hidden=16, num_classes=10)
+    for i, dataset in enumerate(({"name": "toy"}, {"name": "mnist"}, {})):  # unregistered, needs files, none
+        folder = save_folder(model, tmp_path / f"clf-{i}", {"model": "classifier", "dataset": dataset})
+        with _captured() as logged:
+            lines = predict(ganzoo.load(folder), [str(black)])
+        assert len(lines) == 1 and logged == []
+
+
+class _captured:
+    """The warnings of the ``ganzoo`` loggers, as a list of messages."""
+
+    def __enter__(self) -> list[str]:
+        import logging
+
+        self.messages: list[str] = []
+        self.handler = logging.Handler(logging.WARNING)
+        self.handler.emit = lambda record: self.messages.append(record.getMessage())  # type: ignore[method-assign]
+        self.logger = logging.getLogger("ganzoo")
+        self.logger.addHandler(self.handler)
+        return self.messages
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self.handler)

@@ -7,6 +7,7 @@ Per epoch: train loss, test loss and test accuracy; at the end: ``curves.png`` a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,8 @@ from ganzoo.tasks import Scores, Task
 from ganzoo.training.step import RunContext, Step
 
 from .supervised import SupervisedStep
+
+log = logging.getLogger("ganzoo.tasks.classification")
 
 
 class ClassifierModel(ZooModel):
@@ -66,6 +69,71 @@ class ClassifierModel(ZooModel):
         if isinstance(names, list) and names:
             return [str(n) for n in names]
         return [str(i) for i in range(int(self.config.get("num_classes", 0)))]
+
+
+#: An input whose mean brightness sits further than this many standard deviations of the
+#: training images' own (and at least ``FAR_ABSOLUTE`` on the [0, 1] scale) from theirs is
+#: unlike anything the classifier saw: a black-on-white digit for a white-on-black model.
+FAR_SDS, FAR_ABSOLUTE = 4.0, 0.25
+
+
+def warn_unlike_training(model: Any, inputs: Sequence[str], images: torch.Tensor) -> None:
+    """One warning per input whose brightness is far from the training images' (see
+    :func:`training_brightness`); silent when nothing is known about the training data."""
+    ref = training_brightness(model)
+    if ref is None:
+        return
+    mean, sd = ref
+    far = max(FAR_SDS * sd, FAR_ABSOLUTE)
+    for path, value in zip(inputs, images.float().mean(dim=(1, 2, 3)).tolist()):
+        if abs(value - mean) > far:
+            why = "inverted colours?" if abs(1 - value - mean) < abs(value - mean) else \
+                "a different kind of image?"
+            log.warning("%s: mean brightness %.2f vs %.2f in training (%s); the prediction may be "
+                        "meaningless", path, value, mean, why)
+
+
+def training_brightness(model: Any) -> tuple[float, float] | None:
+    """Mean and standard deviation of the training images' mean brightness, in [0, 1].
+
+    Weights folders do not record it, so it is measured on the dataset ``config.json`` names,
+    at the model's input shape, when that dataset needs no files (an embedded one such as
+    digits: it is loaded with an empty data folder, no download and no cache); else None.
+    """
+    data = (getattr(model, "zoo_config", None) or {}).get("dataset") or {}
+    name = data.get("name") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name:
+        return None
+    options = data.get("options") if isinstance(data.get("options"), dict) else {}
+    key = (name, int(model.config["channels"]), int(model.config["image_size"]),
+           tuple(sorted((str(k), repr(v)) for k, v in options.items())))
+    if key not in _BRIGHTNESS:
+        _BRIGHTNESS[key] = _measure(name, key[1], key[2], options)
+    return _BRIGHTNESS[key]
+
+
+_BRIGHTNESS: dict[tuple[Any, ...], tuple[float, float] | None] = {}
+
+
+def _measure(name: str, channels: int, size: int, options: dict[str, Any]) -> tuple[float, float] | None:
+    import tempfile
+    from pathlib import Path
+
+    from ganzoo.data import DataRequest, load_dataset
+
+    try:
+        with tempfile.TemporaryDirectory() as empty:
+            bundle = load_dataset(name, DataRequest(name=name, root=Path(empty), image_size=size,
+                                                    channels=channels, download=False,
+                                                    use_cache=False, progress=False, options=options))
+    except Exception as exc:  # noqa: BLE001 - files needed, or gone: nothing to compare with
+        log.debug("predict: no brightness reference from dataset '%s' (%s)", name, exc)
+        return None
+    x = bundle.train.x
+    if bundle.modality != "image" or x.dim() != 4 or len(x) < 2 or x.dtype != torch.uint8:
+        return None
+    means = x.float().mean(dim=(1, 2, 3)) / 255.0
+    return float(means.mean()), float(means.std())
 
 
 def confusion(pred: torch.Tensor, y: torch.Tensor, k: int) -> torch.Tensor:
@@ -141,7 +209,9 @@ class ClassificationTask(Task):
     def predict(self, model: Any, inputs: Sequence[str], options: dict[str, Any]) -> list[str]:
         names = model.class_names
         c, s = int(model.config["channels"]), int(model.config["image_size"])
-        _, probs = model.predict(load_images(inputs, c, s))
+        images = load_images(inputs, c, s)
+        warn_unlike_training(model, inputs, images)
+        _, probs = model.predict(images)
         k = min(int(options.get("top", 1)), probs.shape[1])
         lines = []
         for path, row in zip(inputs, probs):
