@@ -58,7 +58,7 @@ def train_cmd(ctx: click.Context, model: str | None, dataset: str | None, resume
         opts, *where = resume_options(resume, model, typed)
         result = run(opts, resume=tuple(where))
         if distributed.is_main_process():
-            click.echo(f"saved {result.out} (resumed)")
+            _saved(result, "resumed, ")
         return
     if model is None:
         raise click.UsageError("Missing argument 'MODEL' (or pass --resume RUN_DIR).")
@@ -66,12 +66,16 @@ def train_cmd(ctx: click.Context, model: str | None, dataset: str | None, resume
     if launch:  # validated here once; now the same command in N processes
         distributed.launch(nproc, sys.argv[1:], click.echo)
     result = run(opts)
-    if not distributed.is_main_process():
-        return
+    if distributed.is_main_process():
+        _saved(result)
+
+
+def _saved(result: Any, note: str = "") -> None:
+    """The last line of a run, fresh or resumed: the folder and the final metrics."""
     from ..display import result_line
 
     modality = (result.config.get("dataset") or {}).get("modality")
-    click.echo(f"saved {result.out} ({result_line(result.metrics, modality)})")
+    click.echo(f"saved {result.out} ({note}{result_line(result.metrics, modality)})")
 
 
 def _wants_launch(nproc: int | None, distributed: Any) -> bool:
