@@ -102,7 +102,9 @@ def cifar10(request: DataRequest) -> DataBundle:
 
     torchvision also checks each batch's md5 against the official release. When every batch is
     present but a checksum differs (a re-packed or subset copy, or our test fixtures) we read
-    the same pickle layout ourselves and say so, instead of refusing files that are fine.
+    the same pickle layout ourselves and say so, instead of refusing files that are fine; such
+    files are untrusted, so they go through a restricted unpickler that admits numpy arrays and
+    plain containers only (a tampered batch is refused, never run).
     """
     import torchvision.datasets as tvd
 
@@ -128,19 +130,62 @@ def cifar10(request: DataRequest) -> DataBundle:
                 folder)
     train_xy = _read_batches(folder, [f for f, _ in tvd.CIFAR10.train_list])
     test_xy = _read_batches(folder, [f for f, _ in tvd.CIFAR10.test_list])
-    meta = _unpickle(folder / tvd.CIFAR10.meta["filename"])
-    classes = [str(c) for c in meta[tvd.CIFAR10.meta["key"]]]
+    meta_path = folder / tvd.CIFAR10.meta["filename"]
+    names = _unpickle(meta_path).get(tvd.CIFAR10.meta["key"])
+    if not isinstance(names, list):
+        raise DataError(f"dataset 'cifar10': {meta_path} has no list of class names under "
+                        f"'{tvd.CIFAR10.meta['key']}'; download it again with --download")
+    classes = [str(c) for c in names]
     return _bundle(request, train_xy, test_xy, classes, native=(3, 32),
                    source=f"CIFAR-10 python batches at {folder} (md5 differs from the release)")
 
 
+class _Forbidden(pickle.UnpicklingError):
+    """A batch file asked for a global a CIFAR-10 batch never holds."""
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Unpickles CIFAR-10's python batches and nothing else.
+
+    A batch is a dict of str, bytes, int, lists and numpy uint8 arrays, which need only numpy's
+    array reconstruction. Any other global (``os.system``, ``builtins.exec``, a class to
+    instantiate) is refused before it is imported, so a tampered file cannot run code.
+    """
+
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = _allowed_globals().get((module, name))
+        if allowed is None:
+            raise _Forbidden(f"{module}.{name}")
+        return allowed
+
+
+def _allowed_globals() -> dict[tuple[str, str], Any]:
+    try:  # numpy >= 2 (``numpy.core`` is a deprecated alias there)
+        from numpy._core.multiarray import _reconstruct
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core.multiarray import _reconstruct
+    return {("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+            ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+            ("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
+
+
 def _unpickle(path: Path) -> dict[str, Any]:
+    """One batch file through :class:`_BatchUnpickler` (never ``pickle.load``: these files
+    failed the md5 check, so they are not the official release)."""
     try:
         with open(path, "rb") as fh:
-            return pickle.load(fh, encoding="latin1")
+            entry = _BatchUnpickler(fh, encoding="latin1").load()
+    except _Forbidden as exc:
+        raise DataError(f"dataset 'cifar10': refused {path}: it asks to load {exc}, which no "
+                        f"CIFAR-10 batch holds (unpickling it could run code); delete it and "
+                        f"download the dataset again with --download") from None
     except Exception as exc:  # noqa: BLE001 - a corrupt pickle can raise anything
         raise DataError(f"dataset 'cifar10': {path} is not a CIFAR-10 python batch ({exc}); "
                         f"download it again with --download") from None
+    if not isinstance(entry, dict):
+        raise DataError(f"dataset 'cifar10': {path} is not a CIFAR-10 python batch (it holds a "
+                        f"{type(entry).__name__}, not a dict); download it again with --download")
+    return entry
 
 
 def _read_batches(folder: Path, names: list[str]) -> tuple[np.ndarray, list[int]]:
