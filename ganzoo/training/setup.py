@@ -94,7 +94,9 @@ def model_hparams(opts: ResolvedOptions, bundle: DataBundle) -> dict[str, Any]:
 def build_model(opts: ResolvedOptions, hparams: dict[str, Any]) -> Any:
     model = opts.model_spec.load_builder()(**hparams)
     if model.task != opts.model_spec.task:
-        raise ConfigError(f"model '{opts.model_spec.name}' built a {model.task or 'task-less'} model, "
+        built = model.task or "task-less"
+        article = "an" if built[:1] in "aeiou" else "a"
+        raise ConfigError(f"model '{opts.model_spec.name}' built {article} {built} model, "
                           f"but its spec declares {opts.model_spec.task}")
     return model
 
