@@ -8,7 +8,8 @@ than the model, and the card is rebuilt for the repo, so its bytes are not the f
 standard HF cache, so ``HF_HUB_OFFLINE=1`` works from the cache and stray files in a repo are
 never fetched. The token comes from the argument, ``HF_TOKEN`` or a saved login, and never
 appears in output: errors are rewritten into one line that names the repo, the endpoint and the
-fix.
+fix. Nor do credentials in ``HF_ENDPOINT`` (``http://user:password@proxy``): every URL shown,
+in messages, the returned repo URL and huggingface_hub's own log lines, reads ``http://***@proxy``.
 """
 
 from __future__ import annotations
@@ -30,10 +31,45 @@ CONFIG_NAME = "config.json"
 DEFAULT_WEIGHTS = "model.safetensors"
 
 
+#: ``scheme://`` and the userinfo of a URL (up to the last ``@`` before the path).
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/\s?#]*@")
+
+
+def redact(text: str) -> str:
+    """``text`` with the credentials of every URL in it hidden: ``http://user:pw@host`` ->
+    ``http://***@host`` (``HF_ENDPOINT`` may hold a proxy's user and password)."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
+class _Redact(logging.Filter):
+    """Hides URL credentials in huggingface_hub's log lines (its retries log the full URL)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        shown = redact(message)
+        if shown != message:
+            record.msg, record.args = shown, None
+        return True
+
+
+_REDACT = _Redact()
+
+
+def _redact_hf_logs() -> None:
+    """Put :class:`_Redact` on every ``huggingface_hub`` logger (call after importing it)."""
+    names = [n for n in list(logging.Logger.manager.loggerDict)
+             if n == "huggingface_hub" or n.startswith("huggingface_hub.")]
+    for name in names:
+        logger = logging.getLogger(name)
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)
+
+
 def endpoint() -> str:
+    """The Hub endpoint as messages show it: credentials in ``HF_ENDPOINT`` are redacted."""
     from huggingface_hub import constants
 
-    return constants.ENDPOINT.rstrip("/")
+    return redact(constants.ENDPOINT.rstrip("/"))
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:
@@ -67,8 +103,8 @@ def hub_errors(repo_id: str, action: str, *, cache_helps: bool = True) -> Iterat
         seen: BaseException | None = exc
         while seen is not None:
             message = _message(seen, repo_id, action, where, cache_helps)
-            if message is not None:
-                raise HubError(message) from None
+            if message is not None:  # the reason may quote a URL: hide its credentials too
+                raise HubError(redact(message)) from None
             seen = seen.__cause__
         raise
 
@@ -133,6 +169,7 @@ def download(ref: str, token: str | None = None) -> Path:
     """
     from huggingface_hub import snapshot_download
 
+    _redact_hf_logs()
     repo_id, revision = split_ref(ref)
     with hub_errors(repo_id, "download it"):
         folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=[CONFIG_NAME],
@@ -163,6 +200,7 @@ def upload(files: Mapping[str, Path | bytes], repo_id: str, *, private: bool = F
     """
     from huggingface_hub import CommitOperationAdd, HfApi, get_token
 
+    _redact_hf_logs()
     token = token or get_token()
     if not token:
         raise HubError(f"{repo_id}: no Hub token: run `hf auth login` or set HF_TOKEN (or pass "
@@ -176,4 +214,4 @@ def upload(files: Mapping[str, Path | bytes], repo_id: str, *, private: bool = F
             api.create_branch(repo_id, branch=revision, exist_ok=True, repo_type="model")
         api.create_commit(repo_id, operations, repo_type="model", revision=revision,
                           commit_message=message or f"Upload {repo_id.split('/')[1]} with ganzoo")
-    return str(url)
+    return redact(str(url))
