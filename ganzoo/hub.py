@@ -10,6 +10,14 @@ never fetched. The token comes from the argument, ``HF_TOKEN`` or a saved login,
 appears in output: errors are rewritten into one line that names the repo, the endpoint and the
 fix. Nor do credentials in ``HF_ENDPOINT`` (``http://user:password@proxy``): every URL shown,
 in messages, the returned repo URL and huggingface_hub's own log lines, reads ``http://***@proxy``.
+
+Every Hub request is bounded, so an endpoint that accepts connections and never answers costs
+seconds, not forever: each request waits at most ``HF_HUB_ETAG_TIMEOUT`` (metadata, default 10 s
+here) or ``HF_HUB_DOWNLOAD_TIMEOUT`` (everything else, default 60 s here) for a connection or the
+next bytes, including the API calls huggingface_hub sends with no timeout at all; and
+``GANZOO_HUB_TIMEOUT=N`` limits one whole download or push, retries included, to N seconds.
+Either way the error is one line: "Hub did not answer within N s". (With Xet uploads, which
+huggingface_hub hands to ``hf_xet``, only the HTTP requests around them are bounded.)
 """
 
 from __future__ import annotations
@@ -18,13 +26,24 @@ import contextlib
 import glob
 import json
 import logging
+import math
+import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from .errors import HubError
 
 log = logging.getLogger(__name__)
+
+# huggingface_hub reads these once, when it is imported (lazily, after this module): defaults for
+# its own timeouts unless the user set them.
+os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "10")
+os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "60")
+#: Seconds one whole download or push may take (unset: no overall limit, each request is bounded).
+TOTAL_TIMEOUT_ENV = "GANZOO_HUB_TIMEOUT"
 
 CONFIG_NAME = "config.json"
 #: The weights file of a config.json without a "files" map.
@@ -65,6 +84,130 @@ def _redact_hf_logs() -> None:
             logger.addFilter(_REDACT)
 
 
+class _Deadline(Exception):
+    """``GANZOO_HUB_TIMEOUT`` ran out; not an httpx error, so huggingface_hub never retries it."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+#: (monotonic end, seconds) of the operation under way; read by the request hook in any thread.
+_deadline: tuple[float, float] | None = None
+
+
+def _bound_request(request: Any) -> None:
+    """httpx request hook: give every Hub request a timeout, and none beyond the deadline.
+
+    huggingface_hub passes ``timeout=None`` (wait forever) to its API calls; httpx keeps the
+    request's timeouts in ``request.extensions["timeout"]`` until the transport reads them.
+    """
+    from huggingface_hub import constants
+
+    limits = dict(request.extensions.get("timeout") or {})
+    wait = float(constants.HF_HUB_DOWNLOAD_TIMEOUT)
+    left = math.inf
+    if _deadline is not None:
+        left = _deadline[0] - time.monotonic()
+        if left <= 0:
+            raise _Deadline(_deadline[1])
+    for key in ("connect", "read", "write", "pool"):
+        value = limits.get(key)
+        limits[key] = min(wait if value is None else float(value), left)
+    request.extensions["timeout"] = limits
+
+
+def _bounded_factory(base: Any) -> Any:
+    def factory() -> Any:
+        client = base()
+        if _bound_request not in client.event_hooks["request"]:
+            client.event_hooks["request"].append(_bound_request)
+        return client
+
+    factory.ganzoo_bounded = True  # type: ignore[attr-defined]
+    return factory
+
+
+def _bound_hub_client() -> None:
+    """Wrap huggingface_hub's client factory (the user's, if they set one) so that every client
+    it makes, including the one it re-creates after a connection error, has the hook."""
+    from huggingface_hub import set_client_factory
+    from huggingface_hub.utils import _http
+
+    current = getattr(_http, "_GLOBAL_CLIENT_FACTORY", None) or _http.default_client_factory
+    if not getattr(current, "ganzoo_bounded", False):
+        set_client_factory(_bounded_factory(current))
+
+
+def _total_timeout() -> float | None:
+    raw = os.environ.get(TOTAL_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise HubError(f"{TOTAL_TIMEOUT_ENV}={raw!r} is not a number of seconds > 0 (the most one "
+                       f"download or push may take; unset it for no overall limit)")
+    return seconds
+
+
+@contextlib.contextmanager
+def _bounded() -> Iterator[None]:
+    """One Hub operation: bounded requests, credentials out of the logs, the overall deadline."""
+    global _deadline
+    seconds = _total_timeout()
+    _bound_hub_client()
+    _redact_hf_logs()
+    before = _deadline
+    _deadline = (time.monotonic() + seconds, seconds) if seconds is not None else None
+    try:
+        yield
+    finally:
+        _deadline = before
+
+
+def _waited(exc: BaseException) -> float | None:
+    """Seconds after which ``exc`` gave up, if it is a timeout (ours or httpx's), else None."""
+    import httpx2
+
+    if isinstance(exc, _Deadline):
+        return exc.seconds
+    if not isinstance(exc, httpx2.TimeoutException):
+        return None
+    if _deadline is not None and time.monotonic() >= _deadline[0] - 0.05:
+        return _deadline[1]  # the request's wait was cut to what the deadline left
+    key = {httpx2.ConnectTimeout: "connect", httpx2.ReadTimeout: "read",
+           httpx2.WriteTimeout: "write", httpx2.PoolTimeout: "pool"}.get(type(exc), "read")
+    try:
+        value = exc.request.extensions["timeout"][key]
+        return float(value)
+    except (RuntimeError, KeyError, TypeError, ValueError):  # no request attached
+        return None
+
+
+def _timeout_in(exc: BaseException) -> tuple[float | None] | None:
+    """``(seconds,)`` if a timeout is anywhere in ``exc``'s cause/context chain, else None.
+
+    huggingface_hub turns a timed-out download into "not in the cache" errors; the timeout is
+    the real reason.
+    """
+    import httpx2
+
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        cur = todo.pop()
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if isinstance(cur, (_Deadline, httpx2.TimeoutException)):
+            return (_waited(cur),)
+        todo += [e for e in (cur.__cause__, cur.__context__) if e is not None]
+    return None
+
+
 def endpoint() -> str:
     """The Hub endpoint as messages show it: credentials in ``HF_ENDPOINT`` are redacted."""
     from huggingface_hub import constants
@@ -99,6 +242,9 @@ def hub_errors(repo_id: str, action: str, *, cache_helps: bool = True) -> Iterat
     except HubError:
         raise
     except Exception as exc:  # noqa: BLE001 - mapped below, or re-raised untouched
+        timeout = _timeout_in(exc)
+        if timeout is not None:
+            raise HubError(redact(_timed_out(timeout[0], repo_id, action, where, cache_helps))) from None
         # Upload workers wrap the HTTP error in a RuntimeError: look down the cause chain.
         seen: BaseException | None = exc
         while seen is not None:
@@ -107,6 +253,15 @@ def hub_errors(repo_id: str, action: str, *, cache_helps: bool = True) -> Iterat
                 raise HubError(redact(message)) from None
             seen = seen.__cause__
         raise
+
+
+def _timed_out(seconds: float | None, repo_id: str, action: str, where: str, cache_helps: bool) -> str:
+    within = f" within {seconds:g} s" if seconds is not None else ""
+    knob = (TOTAL_TIMEOUT_ENV if _deadline is not None and seconds == _deadline[1]
+            else "HF_HUB_ETAG_TIMEOUT / HF_HUB_DOWNLOAD_TIMEOUT")
+    cache = ", set HF_HUB_OFFLINE=1 to use the cache" if cache_helps else ""
+    return (f"{repo_id}: Hub did not answer{within} at {where} while trying to {action}; check the "
+            f"network or HF_ENDPOINT{cache}, or allow a slow Hub longer with {knob}")
 
 
 def _message(exc: BaseException, repo_id: str, action: str, where: str,
@@ -167,9 +322,13 @@ def download(ref: str, token: str | None = None) -> Path:
     names. Other files (an old ``*.safetensors``, a nested checkpoint, pictures) are never
     fetched; with ``HF_HUB_OFFLINE=1`` both steps are answered from the cache.
     """
+    with _bounded():
+        return _download(ref, token)
+
+
+def _download(ref: str, token: str | None) -> Path:
     from huggingface_hub import snapshot_download
 
-    _redact_hf_logs()
     repo_id, revision = split_ref(ref)
     with hub_errors(repo_id, "download it"):
         folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=[CONFIG_NAME],
@@ -200,7 +359,6 @@ def upload(files: Mapping[str, Path | bytes], repo_id: str, *, private: bool = F
     """
     from huggingface_hub import CommitOperationAdd, HfApi, get_token
 
-    _redact_hf_logs()
     token = token or get_token()
     if not token:
         raise HubError(f"{repo_id}: no Hub token: run `hf auth login` or set HF_TOKEN (or pass "
@@ -208,7 +366,7 @@ def upload(files: Mapping[str, Path | bytes], repo_id: str, *, private: bool = F
     api = HfApi(token=token)
     operations = [CommitOperationAdd(path_in_repo=path, path_or_fileobj=content if isinstance(content, bytes)
                                      else str(content)) for path, content in files.items()]
-    with hub_errors(repo_id, "push", cache_helps=False):
+    with _bounded(), hub_errors(repo_id, "push", cache_helps=False):
         url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
         if revision and revision != "main":
             api.create_branch(repo_id, branch=revision, exist_ok=True, repo_type="model")
