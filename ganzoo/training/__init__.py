@@ -79,17 +79,23 @@ def run(opts: _options.ResolvedOptions, bundle: DataBundle | None = None, progre
     group here (see :mod:`ganzoo.training.distributed`), and only rank 0 writes the run folder.
     ``resume`` is ``(checkpoint folder, state, tensors)`` from
     :func:`~ganzoo.training.checkpoint.resume_options`; the run continues in ``opts.out``.
+    Rank 0 holds the run folder's lock (see :mod:`~ganzoo.training.rundir`) until this returns.
     """
-    from . import distributed
+    from . import distributed, rundir
 
-    info, device = distributed.setup(opts.device)
-    ok = False
+    locked: list[Path] = [opts.out] if resume is not None else []  # resume_options locked it
     try:
-        result = _run(opts, bundle, progress, runs_dir, resume, info, device)
-        ok = True
-        return result
+        info, device = distributed.setup(opts.device)
+        ok = False
+        try:
+            result = _run(opts, bundle, progress, runs_dir, resume, info, device, locked)
+            ok = True
+            return result
+        finally:
+            distributed.teardown(info, clean=ok)
     finally:
-        distributed.teardown(info, clean=ok)
+        for folder in locked:
+            rundir.release(folder)
 
 
 def _start_line(opts: _options.ResolvedOptions, bundle: DataBundle, out: Path, device: Any,
@@ -106,7 +112,8 @@ def _start_line(opts: _options.ResolvedOptions, bundle: DataBundle, out: Path, d
 
 
 def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bool | None,
-         runs_dir: str | Path, resume: tuple[Any, ...] | None, info: Any, device: Any) -> TrainResult:
+         runs_dir: str | Path, resume: tuple[Any, ...] | None, info: Any, device: Any,
+         locked: list[Path]) -> TrainResult:
     import torch
 
     from .. import __version__, tasks
@@ -115,7 +122,7 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
     from . import distributed, setup
     from .loop import Trainer
     from .perf import Perf
-    from .rundir import new_run_dir
+    from .rundir import claim_run_dir
 
     task = tasks.get(opts.model_spec.task)
     distributed.check_sync_bn(opts.sync_bn, info, device)
@@ -132,9 +139,10 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
                         fused=opts.fused, compile=opts.compile)
 
     out = opts.out
-    if resume is None and info.is_main:  # rank 0 creates the folder and tells the others
+    if resume is None and info.is_main:  # rank 0 creates and locks the folder, tells the others
         try:
-            out = new_run_dir(opts.model_spec.name, opts.dataset, opts.out, runs_dir)
+            out = claim_run_dir(opts.model_spec.name, opts.dataset, opts.out, runs_dir)
+            locked.append(out)
         except OSError as exc:
             where = opts.out if opts.out is not None else runs_dir
             raise ConfigError(f"cannot create the run folder under {where}: "

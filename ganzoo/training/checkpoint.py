@@ -456,11 +456,39 @@ def resume_options(run_dir: str | Path, model: str | None = None,
     ``given`` are options the user passed with ``--resume``; only those the option table marks
     ``resume`` may change. Raises a one-line error for a folder that is not a run, a damaged
     checkpoint, or a ``model`` other than the run's.
+
+    On rank 0 the run folder is then locked: a run still writing there, or a second resume, is
+    refused naming its pid (checked once before reading anything, and again by taking the lock);
+    :func:`ganzoo.training.run` releases the lock when the resumed run ends. A refused resume
+    leaves the folder untouched.
     """
     from .. import options
+    from .distributed import is_main_process
+    from .rundir import check_unlocked, lock_run_dir
 
     run_dir = Path(run_dir).expanduser()
     options.resume_rule(given or {}, run_dir)
+    busy = (f"--resume {run_dir}", "wait for it to finish (or stop it), then resume")
+    main = is_main_process()
+    if main:
+        check_unlocked(run_dir, *busy)
+    found = _resume_options(run_dir, model, given)
+    if not main:
+        return found
+    lock = lock_run_dir(run_dir, *busy)
+    if lock is None or latest(run_dir) == found[1]:
+        return found
+    try:  # a run that held the folder checkpointed since: resume from its newest checkpoint
+        return _resume_options(run_dir, model, given)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _resume_options(run_dir: Path, model: str | None,
+                    given: dict[str, Any] | None) -> tuple[Any, Path, dict[str, Any], dict[str, Any]]:
+    from .. import options
+
     path = latest(run_dir)
     state, tensors = load(path)
     saved = state.get("options")
