@@ -13,6 +13,7 @@ state at checkpoints.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import shlex
@@ -36,6 +37,8 @@ from .signals import Interrupted, StopRequest, stop_on_signals
 from .step import RunContext, Step
 
 METRICS_NAME = "metrics.jsonl"
+
+log = logging.getLogger(__name__)
 
 
 class Trainer:
@@ -124,9 +127,11 @@ class Trainer:
                 if self.position < self.steps_per_epoch:  # stopped mid-epoch: resume continues it
                     self.save_checkpoint()
                     self._end_epoch(bar)
-                else:
+                    self._epoch_pictures(self.epoch)
+                else:  # the epoch's checkpoint before its pictures: a picture never costs an epoch
                     self._end_epoch(bar)
                     self.save_checkpoint()
+                    self._epoch_pictures(self.epoch)
             self.stepper.finish()
         return self.final_metrics()
 
@@ -197,13 +202,25 @@ class Trainer:
         if scores:
             bar.log(f"[{self.epoch + 1}/{self.epochs}] "
                     + " ".join(f"{k}: {v:.4f}" for k, v in scores.items()))
-        if self.dist.is_main:
-            self.stepper.epoch_end(self.epoch + 1)
         self._write_metrics()
-        self._last_time = time.perf_counter()  # evaluation and pictures are not training time
         self.epoch += 1
         self.position = 0
         self._epoch_order = None
+        self._last_time = time.perf_counter()  # evaluation is not training time
+
+    def _epoch_pictures(self, epoch: int) -> None:
+        """The task's pictures of ``epoch`` (1-based), rank 0, after its checkpoint.
+
+        Best effort: a picture that cannot be drawn or written is a one-line warning; the run,
+        its metrics and its checkpoints go on.
+        """
+        if self.dist.is_main:
+            try:
+                self.stepper.epoch_end(epoch)
+            except Exception as exc:  # noqa: BLE001 - any drawing or I/O failure
+                _picture_warning(f"the pictures of epoch {epoch}", self.out, exc,
+                                 "its checkpoint is saved; training goes on")
+        self._last_time = time.perf_counter()  # pictures are not training time
 
     # -- reliability -----------------------------------------------------------------------
     def save_checkpoint(self) -> Path | None:
@@ -285,5 +302,18 @@ class Trainer:
         return last
 
     def write_pictures(self) -> list[str]:
-        """The task's figures; returns the file names written."""
-        return self.stepper.write_pictures(self.history)
+        """The task's figures; returns the file names written (none if drawing failed: a
+        warning, and the model is still saved)."""
+        try:
+            return self.stepper.write_pictures(self.history)
+        except Exception as exc:  # noqa: BLE001 - any drawing or I/O failure
+            _picture_warning("the run's pictures", self.out, exc,
+                             "the model is saved without them")
+            return []
+
+
+def _picture_warning(what: str, out: Path, exc: BaseException, outcome: str) -> None:
+    lines = str(exc).strip().splitlines()
+    reason = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    log.warning("could not draw %s in %s (%s); %s", what, out, reason, outcome,
+                exc_info=log.isEnabledFor(logging.DEBUG))
