@@ -57,6 +57,21 @@ def _file(root: Path) -> None:
     (root / "file.txt").write_text("not a folder")
 
 
+def _tampered_cifar10(root: Path) -> None:
+    """CIFAR-10 batches whose first file runs ``touch pwned`` when unpickled (the md5 differs)."""
+    import pickle
+
+    from formats import write_cifar10
+
+    class RunsCode:
+        def __reduce__(self):
+            return (os.system, ("touch pwned",))
+
+    write_cifar10(root / "data")
+    (root / "data" / "cifar-10-batches-py" / "data_batch_1").write_bytes(
+        pickle.dumps({"labels": RunsCode(), "data": b""}))
+
+
 def _full_out(root: Path) -> None:
     (root / "taken").mkdir()
     (root / "taken" / "keep.txt").write_text("mine")
@@ -95,6 +110,8 @@ ROWS = [
     Row("bad-lr-decay", "--lr-decay outside [0, 1)", ["train", "dcgan", "digits", "--lr-decay", "1.2"], "--lr-decay must be in [0, 1), got 1.2"),
     Row("bad-device", "unknown device", ["train", "dcgan", "digits", "--device", "gpu"], "--device must be one of"),
     Row("missing-data", "dataset folder that does not exist", ["train", "dcgan", "celeba", "--data-root", "nowhere"], "nowhere"),
+    Row("tampered-cifar10", "a CIFAR-10 batch file that would run code", ["train", "dcgan-cifar", "cifar10", "--data-root", "data"],
+        "asks to load posix.system,", _tampered_cifar10),
     Row("shape-conflict", "setting that contradicts the data", ["train", "classifier", "digits", "--set", "num_classes=5"], "conflicts with dataset"),
     Row("batch-too-big", "batch larger than the dataset", ["train", "mlp-gan", "digits", "--batch-size", "100000"], "--batch-size 100000 is larger"),
     Row("out-not-empty", "--out folder already in use", ["train", "mlp-gan", "digits", "--out", "taken"], "already exists and is not empty", _full_out),

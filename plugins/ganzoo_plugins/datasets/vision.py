@@ -126,8 +126,6 @@ def cifar10(request: DataRequest) -> DataBundle:
                             f"(first: {missing[0]}; expected data_batch_1..5, test_batch, "
                             f"batches.meta); pass --data-root to the folder holding "
                             f"cifar-10-batches-py, or add --download to fetch it") from None
-    log.warning("cifar10: files in %s differ from the official md5 sums; reading them anyway",
-                folder)
     train_xy = _read_batches(folder, [f for f, _ in tvd.CIFAR10.train_list])
     test_xy = _read_batches(folder, [f for f, _ in tvd.CIFAR10.test_list])
     meta_path = folder / tvd.CIFAR10.meta["filename"]
@@ -136,6 +134,8 @@ def cifar10(request: DataRequest) -> DataBundle:
         raise DataError(f"dataset 'cifar10': {meta_path} has no list of class names under "
                         f"'{tvd.CIFAR10.meta['key']}'; download it again with --download")
     classes = [str(c) for c in names]
+    log.warning("cifar10: files in %s differ from the official md5 sums; read them anyway "
+                "(they hold only plain CIFAR-10 batches)", folder)
     return _bundle(request, train_xy, test_xy, classes, native=(3, 32),
                    source=f"CIFAR-10 python batches at {folder} (md5 differs from the release)")
 
