@@ -501,6 +501,10 @@ def resolve(model: str, dataset: str | None = None, settings: Mapping[str, Any] 
         model_set.setdefault(key, value)
 
     out = values["out"]
+    if out is not None and out.is_dir():  # a running trainer's folder: say whose, not "not empty"
+        from .training.rundir import check_unlocked
+
+        check_unlocked(out, f"--out {out}", "wait for it to finish (or stop it), or pick another --out")
     if out is not None and out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"--out {out} already exists and is not empty; pick a new folder "
                           f"(runs are never overwritten)")
