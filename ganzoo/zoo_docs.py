@@ -86,7 +86,8 @@ def render(folders: list[Path] | None = None, docs: Path = DOCS) -> str:
         if shares:
             lines += ["Class shares: " + ", ".join(f"{k}: {v:.3f}" for k, v in shares.items()), ""]
         if train.get("command"):
-            took = f" ({train['wall_seconds']:.0f} s on a shared 2-core CPU)" if train.get("wall_seconds") else ""
+            took = (f" (the shipped run took {train['wall_seconds']:.0f} s, whole process, on a 2-core "
+                    f"x86 CPU)" if train.get("wall_seconds") else "")
             lines += [f"Reproduce{took}:", "", "```bash", str(train["command"]), "```", ""]
         versions = ev.get("versions") or {}
         if versions:
