@@ -27,7 +27,10 @@ def start(out: Path, *extra: str) -> subprocess.Popen:
 
 
 def wait_for_log(proc: subprocess.Popen) -> str:
+    """The first log line (training has begun), after the run's opening line."""
     assert proc.stdout is not None
+    opening = proc.stdout.readline()
+    assert opening.startswith("training dcgan on digits ("), opening
     line = proc.stdout.readline()
     assert line.startswith("[1/2]["), line
     return line
