@@ -102,8 +102,9 @@ def test_cli_run_prints_the_seed_log_line_and_makes_a_new_run_folder(run_cli, tm
             "--log-every", "1", "--set", "image_size=16")
     first = run_cli(*args)
     assert first.returncode == 0, first.stderr
+    # The seed's line, field for field; a non-final line may end with the ETA ganzoo adds.
     line = re.compile(r"^\[1/\d+\]\[\d+/\d+\] Loss_D: [\d.]+ Loss_G: [\d.]+ D\(x\): [\d.]+ "
-                      r"D\(G\(z\)\): [\d.]+ / [\d.]+$", re.M)
+                      r"D\(G\(z\)\): [\d.]+ / [\d.]+(  ETA \S+)?$", re.M)
     assert len(line.findall(first.stdout)) == 2, first.stdout
     second = run_cli(*args)
     assert second.returncode == 0, second.stderr
