@@ -16,6 +16,8 @@ from torch import nn
 from ganzoo.api import load
 from ganzoo.weights import convert
 
+from seed_nets import dcgan_tutorial
+
 
 def _perturb(net: nn.Module) -> None:
     torch.manual_seed(1)
@@ -82,43 +84,8 @@ def test_the_cifar_dcgan_seed_converts_and_draws_the_seed_s_images(run_cli, tmp_
     assert torch.equal(model.sample(4, seed=3), gnet(latents(model, 4, seed=3)).detach())
 
 
-def _dcgan_tutorial(nz: int = 16, ngf: int = 8, ndf: int = 8, nc: int = 3) -> tuple[nn.Module, nn.Module]:
-    """The PyTorch DCGAN (CelebA) tutorial's Generator and Discriminator, ``self.main`` verbatim."""
-
-    class Generator(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.main = nn.Sequential(
-                nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
-                nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
-                nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
-                nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
-                nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh())
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.main(x)
-
-    class Discriminator(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.main = nn.Sequential(
-                nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
-                nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, inplace=True),
-                nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 4),
-                nn.LeakyReLU(0.2, inplace=True),
-                nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 8),
-                nn.LeakyReLU(0.2, inplace=True),
-                nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid())
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.main(x)
-
-    torch.manual_seed(0)
-    return Generator(), Discriminator()
-
-
 def test_the_celeba_dcgan_tutorial_converts_both_networks(run_cli, tmp_path: Path) -> None:
-    netG, netD = _dcgan_tutorial()
+    netG, netD = dcgan_tutorial()
     for net in (netG, netD):
         _perturb(net)
         net.eval()

@@ -15,6 +15,8 @@ from ganzoo.api import load
 from ganzoo.errors import UnknownName, WeightsError
 from ganzoo.weights import convert, save_folder
 
+from seed_nets import dcgan_tutorial
+
 SMALL = {"channels": 1, "image_size": 16, "nz": 8, "ngf": 4, "ndf": 4}
 CONFIG = {"model": "dcgan",
           "dataset": {"name": "digits", "value_range": [-1.0, 1.0], "shape": [1, 16, 16]},
@@ -234,28 +236,8 @@ def test_regressor_forecast_python_and_cli(run_cli, tmp_path: Path) -> None:
 # ------------------------------------------------------------------------ convert
 
 
-def _tutorial_dcgan_g(nz: int, ngf: int, nc: int) -> nn.Module:
-    """The PyTorch DCGAN tutorial's Generator, verbatim structure (``self.main``)."""
-
-    class Generator(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.main = nn.Sequential(
-                nn.ConvTranspose2d(nz, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
-                nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
-                nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
-                nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
-                nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh())
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.main(x)
-
-    return Generator()
-
-
 def test_convert_tutorial_dcgan_generator(run_cli, tmp_path: Path) -> None:
-    torch.manual_seed(0)
-    seed_g = _tutorial_dcgan_g(nz=10, ngf=4, nc=3).eval()
+    seed_g = dcgan_tutorial(nz=10, ngf=4, ndf=4, nc=3)[0].eval()
     _perturb(seed_g)
     torch.save(seed_g.state_dict(), tmp_path / "netG.pth")
     res = run_cli("convert", "netG.pth", "dcgan", "--set", "nz=10", "--set", "ngf=4", "--set", "ndf=4",
