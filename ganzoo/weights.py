@@ -10,7 +10,6 @@ decided above this module, in :mod:`ganzoo.api`.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,12 +18,15 @@ from typing import Any
 from . import __version__
 from .errors import ConfigError, GanzooError, UnknownName, WeightsError
 from .io import write_json, write_with
+from .schema import config_problem, read_json_limited
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
+#: A config.json is a few KB; one this large is not ganzoo's (and would be read into memory).
+CONFIG_LIMIT = 32 * 2**20
 
 
 def _state(net: Any) -> dict[str, Any]:
@@ -63,23 +65,31 @@ def save_folder(model: Any, folder: str | Path, config: dict[str, Any],
         **{k: v for k, v in config.items() if k not in ("model", "hparams")},
         "files": files,
     }
-    write_json(folder / CONFIG_NAME, full)
     from .card import write_card
 
+    # config.json last: a folder is complete exactly when its config.json names this run's step,
+    # so a crash anywhere before it leaves a run that `ganzoo train --resume` finishes.
     write_card(folder, full, model)
+    write_json(folder / CONFIG_NAME, full)
     return folder
 
 
 def read_config(folder: str | Path) -> dict[str, Any]:
     path = Path(folder) / CONFIG_NAME
     if not path.is_file():
+        if (Path(folder) / "checkpoints").is_dir():  # a run folder whose weights are not saved yet
+            raise WeightsError(f"{folder}: this run has no weights yet (still training, or stopped before "
+                               f"its end); finish it with `ganzoo train --resume {folder}`")
         raise WeightsError(f"{path}: missing config.json (is {folder} a ganzoo weights folder?)")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = read_json_limited(path, CONFIG_LIMIT)
+    except ValueError as exc:  # not UTF-8, not JSON, too large or nested too deeply
         raise WeightsError(f"{path}: invalid JSON ({exc}); restore it or re-export the folder") from None
     if not isinstance(data, dict) or not isinstance(data.get("model"), str):
         raise WeightsError(f"{path}: config.json must be an object naming a registered 'model'")
+    found = config_problem(data)
+    if found is not None:
+        raise WeightsError(f"{path}: {found}; restore it or re-export the folder")
     return data
 
 
@@ -248,12 +258,22 @@ def read_state_dict(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"{path}: no such state dict file")
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    # torch.save writes a zip archive (a pickle, before torch 1.6): anything else (a text file,
+    # /etc/passwd, a picture) is refused before the unpickler reads it.
+    if not (head.startswith(b"PK\x03\x04") or (head[:1] == b"\x80" and head[1:2] in b"\x02\x03\x04\x05")):
+        raise WeightsError(f"{path}: not a checkpoint of a known kind (neither a torch.save zip archive "
+                           "nor a pickle); pass the file of torch.save(model.state_dict())")
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WeightsError(f"{path}: cannot read as a weights-only state dict ({reason}); "
                            "save it with torch.save(model.state_dict())") from None
+    except Exception as exc:  # noqa: BLE001 - garbage bytes break the unpickler in any way
+        raise WeightsError(f"{path}: not a checkpoint of a known kind (torch.load: {type(exc).__name__}); "
+                           "pass the file of torch.save(model.state_dict())") from None
     return strip_prefixes(_unwrap(obj, path))
 
 

@@ -98,6 +98,28 @@ def run(opts: _options.ResolvedOptions, bundle: DataBundle | None = None, progre
             rundir.release(folder)
 
 
+def saved_at(out: Path) -> int | None:
+    """The step whose weights ``out`` holds complete, or None.
+
+    ``save_folder`` writes ``config.json`` last, so a folder whose ``config.json`` names the
+    checkpoint's step (and whose listed files exist) is complete; anything else is a run that
+    died between its final checkpoint and its weights, which ``--resume`` finishes.
+    """
+    import json
+
+    from ..weights import CONFIG_NAME
+
+    try:
+        config = json.loads((out / CONFIG_NAME).read_text(encoding="utf-8"))
+        step = config["train"]["steps_done"]
+        files = config["files"].values()
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not isinstance(step, int) or not all(isinstance(f, str) and (out / f).is_file() for f in files):
+        return None
+    return step
+
+
 def _start_line(opts: _options.ResolvedOptions, bundle: DataBundle, out: Path, device: Any,
                 perf: Any, trainer: Any) -> str:
     """Where the run goes and what it will do, before the first step (the folder used to
@@ -156,10 +178,14 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
     if resume is not None:
         trainer.restore_checkpoint(*resume)
         if trainer.step >= trainer.total_steps:
-            raise ConfigError(f"--resume {out}: the run already finished at step {trainer.step}; "
-                              f"pass a larger --max-steps or --epochs to train further")
-        trainer.say(f"resuming {out} from step {trainer.step} (epoch {trainer.epoch + 1}, batch "
-                    f"{trainer.position}/{trainer.steps_per_epoch}) to step {trainer.total_steps}")
+            if saved_at(out) == trainer.step:
+                raise ConfigError(f"--resume {out}: the run already finished at step {trainer.step}; "
+                                  f"pass a larger --max-steps or --epochs to train further")
+            trainer.say(f"finishing {out}: its last checkpoint is the final step {trainer.step} but the "
+                        f"weights folder was never completed; saving it now (no training)")
+        else:
+            trainer.say(f"resuming {out} from step {trainer.step} (epoch {trainer.epoch + 1}, batch "
+                        f"{trainer.position}/{trainer.steps_per_epoch}) to step {trainer.total_steps}")
     else:
         trainer.say(_start_line(opts, bundle, out, device, perf, trainer))
     metrics = trainer.run()

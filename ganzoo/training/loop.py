@@ -103,6 +103,8 @@ class Trainer:
         with self.bar as bar:
             bar.advance(self.step, self.epoch + 1, self.epochs)
             self._last_time = time.perf_counter()
+            if self.last_checkpoint is not None and self.step >= self.total_steps:
+                self._settle(bar)
             while self.epoch < self.epochs and not self._done():
                 if self._epoch_order is None:
                     self._epoch_order = torch.randperm(len(train), generator=self.perm_generator)
@@ -134,6 +136,17 @@ class Trainer:
                     self._epoch_pictures(self.epoch)
             self.stepper.finish()
         return self.final_metrics()
+
+    def _settle(self, bar: Progress) -> None:
+        """Redo what followed the final checkpoint of a run that died before its weights.
+
+        A run stopped mid-epoch (``--max-steps``) checkpoints before that epoch's end; a whole
+        epoch checkpoints before its pictures. Both are deterministic given the checkpoint, so
+        the finished folder is the one the uninterrupted run would have written.
+        """
+        if self.position > 0:
+            self._end_epoch(bar)
+        self._epoch_pictures(self.epoch)
 
     def lr_factor(self, step: int) -> float:
         """The learning rate's multiplier at ``step``: 1, then linear to 0 at the last epoch's end.

@@ -270,7 +270,7 @@ class AdversarialStep(Step):
         self.ema = GeneratorEMA(model.generator, ctx.opts.ema) if ctx.opts.ema else None
         self.collapse = CollapseWatch()
         self.fixed = self.grid_inputs(torch.Generator().manual_seed(seed + 2))
-        self.frames: list[Any] = []  # fixed-noise grids, one per epoch
+        self.frames: dict[int, Any] = {}  # fixed-noise grids by epoch (drawing one twice replaces it)
         self.final_frame: Any = None  # the finished generator's grid, when finish() changed it
 
     # -- what a conditional subclass changes ---------------------------------------------
@@ -393,7 +393,7 @@ class AdversarialStep(Step):
 
     def epoch_end(self, epoch: int) -> None:
         frame = self._frame()
-        self.frames.append(frame)
+        self.frames[epoch] = frame
         pictures.save_image(frame, self.ctx.out / f"samples_epoch_{epoch:03d}.png")
 
     def resumed(self, epoch: int) -> None:
@@ -403,7 +403,7 @@ class AdversarialStep(Step):
             path = self.ctx.out / f"samples_epoch_{n:03d}.png"
             if path.is_file():
                 with Image.open(path) as im:
-                    self.frames.append(im.convert("RGB"))
+                    self.frames[n] = im.convert("RGB")
 
     def finish(self) -> None:
         if self.ema is None:
@@ -420,7 +420,8 @@ class AdversarialStep(Step):
 
         written: list[str] = []
         out = self.ctx.out
-        frames = self.frames + ([self.final_frame] if self.final_frame is not None else [])
+        frames = [self.frames[e] for e in sorted(self.frames)]
+        frames += [self.final_frame] if self.final_frame is not None else []
         if frames:  # the last frame is the shipped generator (EMA weights, when on)
             pictures.save_image(frames[-1], out / "samples.png")
             pictures.save_gif(frames, out / "progress.gif")
