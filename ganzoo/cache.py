@@ -5,6 +5,8 @@ spends it training. An entry lives in ``CACHE/datasets/NAME-KEY/`` as ``images.n
 plus ``meta.json``. The key hashes the source files (path, size, mtime) and the transform, so a
 changed file or size builds a new entry. ``meta.json`` is written last and atomically, after
 ``images.npy`` was moved into place: an entry without it (a killed build) is never trusted.
+How ``images.npy`` is written safely (reserved space, stale temporary files) is in
+:mod:`ganzoo.cachefiles`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .io import atomic_path, write_json
+from .cachefiles import sweep_stale_temp_files, write_images
+from .io import write_json
 
 log = logging.getLogger("ganzoo.cache")
 
@@ -117,6 +120,7 @@ def image_store(
     key = cache_key(name, sources, transform)
     entry = _entry_dir(cache_dir or default_cache_dir(), name, key)
     if use_cache:
+        sweep_stale_temp_files(entry.parent)
         found = _read_entry(entry, key)
         if found is not None:
             log.info("using cached %s: %d images from %s", name, len(found.x), entry)
@@ -124,12 +128,9 @@ def image_store(
     start = time.perf_counter()
     n = len(items)
     if use_cache:
-        entry.mkdir(parents=True, exist_ok=True)
-        with atomic_path(entry / "images.npy") as tmp:
-            out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(n, *shape))
-            kept, skipped = _fill(out, items, decode, shape, describe, name, progress, workers)
-            out.flush()
-            del out
+        kept, skipped, first_error = write_images(
+            entry, name, (n, *shape),
+            lambda out: _fill(out, items, decode, shape, describe, name, progress, workers))
         store_labels = [int(labels[i]) for i in kept] if labels is not None else None
         write_json(entry / "meta.json", {
             "key": key, "format": FORMAT_VERSION, "name": name, "count": len(kept),
@@ -141,19 +142,23 @@ def image_store(
         result.from_cache = False
     else:
         out = np.empty((n, *shape), dtype=np.uint8)
-        kept, skipped = _fill(out, items, decode, shape, describe, name, progress, workers)
+        kept, skipped, first_error = _fill(out, items, decode, shape, describe, name, progress, workers)
         store_labels = [int(labels[i]) for i in kept] if labels is not None else None
         result = ImageStore(out[:len(kept)], store_labels, skipped)
     result.build_seconds = time.perf_counter() - start
     if skipped:
-        log.warning("%s: skipped %d unreadable file(s), first: %s", name, len(skipped), skipped[0])
+        log.warning("%s: skipped %d unreadable file(s), first: %s (%s)", name, len(skipped),
+                    skipped[0], first_error)
     return result
 
 
 def _fill(out: np.ndarray, items: Sequence[T], decode: Callable[[T], np.ndarray],
           shape: tuple[int, int, int], describe: Callable[[T], str], name: str,
-          progress: bool, workers: int | None) -> tuple[list[int], list[str]]:
-    """Decode into ``out`` compactly (good images first, in order); return kept indices, skips."""
+          progress: bool, workers: int | None) -> tuple[list[int], list[str], str | None]:
+    """Decode into ``out`` compactly (good images first, in order).
+
+    Returns the kept indices, the skipped items' descriptions and why the first was skipped.
+    """
 
     def safe(item: T) -> np.ndarray | Exception:
         try:
@@ -166,17 +171,19 @@ def _fill(out: np.ndarray, items: Sequence[T], decode: Callable[[T], np.ndarray]
 
     kept: list[int] = []
     skipped: list[str] = []
+    first_error: str | None = None
     workers = workers or min(8, os.cpu_count() or 1)
     with _Progress(f"caching {name}", len(items), progress) as bar, \
             ThreadPoolExecutor(max_workers=workers) as pool:  # PIL decodes without the GIL
         for i, arr in enumerate(pool.map(safe, items, chunksize=1)):
             if isinstance(arr, Exception):
                 skipped.append(describe(items[i]))
+                first_error = first_error or (str(arr).splitlines() or [type(arr).__name__])[0]
             else:
                 out[len(kept)] = arr
                 kept.append(i)
             bar.advance()
-    return kept, skipped
+    return kept, skipped, first_error
 
 
 class _Progress:
