@@ -6,6 +6,7 @@ import gzip
 import pickle
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +89,57 @@ def zip_folder(folder: Path, archive: Path, arcdir: str = "img_align_celeba") ->
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zf:
         for p in sorted(folder.iterdir()):
             zf.write(p, f"{arcdir}/{p.name}")
+    return archive
+
+
+def _deflated_zeros(size: int) -> tuple[bytes, int]:
+    """Raw deflate of ``size`` zero bytes and their CRC-32, in a second or two for gigabytes.
+
+    One 1 MiB block is compressed once and repeated: a full flush resets the compressor, so each
+    copy is an independent run of deflate blocks, and only the last one is marked final.
+    """
+    block = 1 << 20
+    whole, rest = divmod(size, block)
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    one = comp.compress(bytes(block)) + comp.flush(zlib.Z_FULL_FLUSH)
+    last = zlib.compressobj(9, zlib.DEFLATED, -15)
+    tail = last.compress(bytes(rest)) + last.flush(zlib.Z_FINISH)
+    crc, chunk = 0, bytes(block)
+    for _ in range(whole):
+        crc = zlib.crc32(chunk, crc)
+    return one * whole + tail, zlib.crc32(bytes(rest), crc)
+
+
+def zip_with_bombs(archive: Path, files: list[Path], zeros: dict[str, int],
+                   arcdir: str = "img_align_celeba") -> Path:
+    """A real zip: ``files`` stored as ``ARCDIR/NAME``, plus one deflated member of N zero bytes
+    per ``zeros`` entry (name -> N), as a zip bomb is made: 2 GiB inflate from about 2 MB.
+
+    Written by hand (zipfile would deflate every byte, about 20 s for 2 GiB); sizes stay under
+    4 GiB, so no zip64 records are needed. ``unzip -t`` and zipfile both accept it.
+    """
+    members: list[tuple[str, int, bytes, int, int]] = []  # name, method, data, crc, size
+    for p in files:
+        data = p.read_bytes()
+        members.append((f"{arcdir}/{p.name}", 0, data, zlib.crc32(data), len(data)))
+    for name, size in zeros.items():
+        data, crc = _deflated_zeros(size)
+        members.append((f"{arcdir}/{name}", 8, data, crc, size))
+    dos_time, dos_date = 0, (2015 - 1980) << 9 | 1 << 5 | 1
+    central, offset = [], 0
+    with open(archive, "wb") as fh:
+        for name, method, data, crc, size in members:
+            raw = name.encode()
+            fields = (20, 0, method, dos_time, dos_date, crc, len(data), size, len(raw))
+            fh.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + raw)
+            fh.write(data)
+            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0,
+                                       0o100644 << 16, offset) + raw)
+            offset += 30 + len(raw) + len(data)
+        directory = b"".join(central)
+        fh.write(directory)
+        fh.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members),
+                             len(directory), offset, 0))
     return archive
 
 
