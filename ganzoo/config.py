@@ -63,7 +63,7 @@ def coerce(owner: str, key: str, param: Param, value: Any) -> Any:
         allowed = ", ".join(repr(c) for c in param.choices)
         raise ConfigError(f"{owner}: setting '{key}' must be one of {allowed}, got {result!r}")
     if kind in ("int", "float") and not _within(param, result):
-        raise ConfigError(f"{owner}: setting '{key}' must be {_bounds(param)}, got {result!r}")
+        raise ConfigError(f"{owner}: setting '{key}' must be {bounds_text(param)}, got {result!r}")
     return result
 
 
@@ -72,10 +72,16 @@ def _within(param: Param, value: float) -> bool:
                 or (param.max is not None and value > param.max))
 
 
-def _bounds(param: Param) -> str:
+def bounds_text(param: Param) -> str:
+    """``from 1 to 4,096``, ``>= 0``: a param's bounds as messages and ``ganzoo info`` show them."""
     if param.min is not None and param.max is not None:
-        return f"from {param.min:g} to {param.max:g}"
-    return f">= {param.min:g}" if param.min is not None else f"<= {param.max:g}"
+        return f"from {_num(param.min)} to {_num(param.max)}"
+    return f">= {_num(param.min)}" if param.min is not None else f"<= {_num(param.max)}"
+
+
+def _num(x: float | None) -> str:
+    """``10000000`` -> ``10,000,000``; ``1e-08`` stays as it is."""
+    return f"{int(x):,}" if x is not None and float(x).is_integer() else f"{x:g}"
 
 
 def _article(kind: str) -> str:
@@ -95,4 +101,9 @@ def resolve(
         if key not in params:
             raise UnknownName("setting", key, params, hint=f"ganzoo info {name}", where=owner)
         values[key] = coerce(owner, key, params[key], raw)
+    for key, value in values.items():  # null stands for "derived" only where the default is
+        if value is None and params[key].default is not None:
+            kind = params[key].type
+            raise ConfigError(f"{owner}: setting '{key}' must be {_article(kind)} {kind}, got None "
+                              f"(the default is {params[key].default!r})")
     return values

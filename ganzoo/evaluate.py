@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, DataError, WeightsError
+from .limits import MAX_SEED
 
 
 @dataclass
@@ -157,8 +158,8 @@ def evaluate(ref: Any, *, dataset: str | None = None, seed: int = 0,
     from . import options as _options
     from . import registry, tasks
 
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError(f"eval: --seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"eval: --seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
     model, label = _load(ref)
     model_name = str((getattr(model, "zoo_config", None) or {}).get("model", ""))
     if not model_name:

@@ -25,6 +25,7 @@ from . import config as _config
 from . import registry
 from .errors import ConfigError, DuplicateName, UnknownName
 from .io import writable_error
+from .limits import MAX_SEED
 from .specs import VERBS, LossSpec, ModelSpec, Option, TaskSpec
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -69,8 +70,8 @@ TRAIN: tuple[Option, ...] = (
     Option("optimizer", "str", "adam", "Optimizer (default: the model's recipe).",
            choices=OPTIMIZERS, recipe=True),
     Option("loss", "str", None, "Loss plugin (default: the model's; see ganzoo list --kind loss)."),
-    Option("seed", "int", 0, "Seed of weights, batch order and noise.", min=0,
-           hint="any non-negative integer"),
+    Option("seed", "int", 0, "Seed of weights, batch order and noise.", min=0, max=MAX_SEED,
+           hint="try 0"),
     Option("device", "str", "auto", "auto|cpu|cuda|mps (auto: cuda > mps > cpu).", choices=DEVICES,
            resume=True),
     Option("workers", "int", 0, "Decoding workers for file-based datasets.", min=0,

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from .errors import ConfigError, DataError
+from .limits import MAX_SAMPLES, MAX_SEED
 
 
 def value_range(model: Any) -> tuple[float, float]:
@@ -69,15 +70,16 @@ def rng(seed: int | None) -> torch.Generator:
     if seed is None:
         g.seed()
     else:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+            raise ConfigError(f"seed must be an integer from 0 to {MAX_SEED}, got {seed!r}")
         g.manual_seed(seed)
     return g
 
 
-def count(n: Any, what: str = "n") -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ConfigError(f"{what} must be a positive integer, got {n!r}")
+def count(n: Any, what: str = "n", limit: int = MAX_SAMPLES) -> int:
+    """``n`` checked as a count of outputs: 1 .. ``limit`` (more would only exhaust memory)."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= limit:
+        raise ConfigError(f"{what} must be an integer from 1 to {limit:,}, got {n!r}")
     return n
 
 

@@ -159,6 +159,14 @@ class ModelSpec(_Spec):
         if not self.task:
             raise ValueError(f"model {self.name!r}: ModelSpec needs task=... (see: ganzoo list --kind task)")
 
+    def load_builder(self) -> Any:
+        """The builder, guarded: each call first builds the model on the meta device (no memory)
+        and refuses one above the parameter limit (:func:`ganzoo.limits.guarded`), so no caller
+        can allocate what a hostile ``config.json`` or ``--set`` asks for."""
+        from .limits import guarded
+
+        return guarded(super().load_builder(), self.name)
+
 
 @dataclass(frozen=True)
 class DatasetSpec(_Spec):

@@ -71,12 +71,12 @@ def for_training(model: str, dataset: str | None = None, settings: dict[str, Any
     opts = options.resolve(model, dataset, settings or {},
                            {"data_root": data_root} if data_root is not None else {},
                            runs_dir=None)  # nothing is written: no run folder to check
-    bundle = _shape_only(opts) or setup.load_data(opts)
+    bundle = shape_only(opts) or setup.load_data(opts)
     tasks.get(opts.model_spec.task).check_data(opts, bundle)
     return setup.build_model(opts, setup.model_hparams(opts, bundle)), opts
 
 
-def _shape_only(opts: ResolvedOptions) -> DataBundle | None:
+def shape_only(opts: ResolvedOptions) -> DataBundle | None:
     """An empty stand-in with the shape the dataset would have, when its spec alone says it.
 
     Mirrors the request contract of :class:`ganzoo.data.DataRequest`: a native shape is kept

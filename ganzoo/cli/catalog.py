@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .. import plugins, registry
+from .. import config, plugins, registry
 from ..errors import ConfigError, UnknownName
 from ..specs import VERBS
 from .options import set_option
@@ -111,6 +111,8 @@ def _params_table(params: dict[str, Any]) -> list[str]:
     for key, p in params.items():
         default = "derived from data" if p.default is None else repr(p.default)
         choices = f" one of {', '.join(map(str, p.choices))};" if p.choices else ""
+        if not p.choices and (p.min is not None or p.max is not None):
+            choices = f" {config.bounds_text(p)};"
         lines.append(f"  {key:<{width}}  {p.type:<5}  default {default};{choices} {p.help}")
     return lines
 
@@ -238,7 +240,6 @@ def summary_cmd(model: str, dataset: str | None, settings: tuple[str, ...], data
     ganzoo summary dcgan.digits          a saved model: a pretrained name, a weights or run
                                          folder, or a Hub repo id
     """
-    from .. import config
     from ..summary import render, summaries
 
     if _is_saved(model):

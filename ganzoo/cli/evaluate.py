@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from ..limits import MAX_SEED
 from .options import given, table_command
 
 
@@ -20,7 +21,7 @@ from .options import given, table_command
               help="Dataset to score against (default: the one in the folder's config.json).")
 @click.option("--data-root", type=click.Path(), default=None,
               help="Where a file-based dataset's files are (default: where the run read them).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=0, show_default=True,
               help="Seed of the random inputs and of the real data drawn.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--write", is_flag=True,

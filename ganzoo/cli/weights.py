@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ..errors import ConfigError
+from ..limits import MAX_SAMPLES, MAX_SEED
 from .options import given, set_option, table_command
 
 
@@ -22,9 +23,9 @@ def _load(ref: str):  # noqa: ANN202 - returns a ZooModel, imported lazily
 
 @table_command("sample", verb="sample", at=1)
 @click.argument("ref")
-@click.option("--n", "n", type=click.IntRange(min=1), default=64, show_default=True,
-              help="How many images.")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
+@click.option("--n", "n", type=click.IntRange(min=1, max=MAX_SAMPLES), default=64, show_default=True,
+              help=f"How many images (at most {MAX_SAMPLES:,}).")
+@click.option("--seed", type=click.IntRange(min=0, max=MAX_SEED), default=None,
               help="Seed of the random inputs: the same seed gives the same images.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write one grid image here, in the format its suffix names: .png, .jpg/.jpeg or "

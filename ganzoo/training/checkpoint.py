@@ -31,6 +31,7 @@ from typing import Any
 
 from ..errors import ConfigError, GanzooError
 from ..io import atomic_open, follow_umask, fsync_dir, writable_error
+from ..schema import state_problem
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +400,23 @@ def step_state(state: dict[str, Any], tensors: dict[str, Any]) -> dict[str, Any]
     return out
 
 
+def _check_position(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where: Path) -> None:
+    """The saved place in the epoch must exist in this run: a batch index within the epoch and
+    a batch order that is a permutation of the training items (types are checked on load)."""
+    if state["position"] > trainer.steps_per_epoch:
+        raise CheckpointError(f"{where}: damaged checkpoint (position {state['position']} is past the "
+                              f"{trainer.steps_per_epoch} batches of an epoch); delete it to resume "
+                              "from the one before")
+    order = tensors.get("data/order")
+    if order is not None and not (order.dim() == 1 and len(order) == len(trainer.bundle.train)
+                                  and not order.is_floating_point() and not order.is_complex()
+                                  and (len(order) == 0 or (int(order.min()) >= 0
+                                                           and int(order.max()) < len(order)))):
+        raise CheckpointError(f"{where}: damaged checkpoint (the saved batch order 'data/order' is not "
+                              f"an order of the {len(trainer.bundle.train)} training items); delete it "
+                              "to resume from the one before")
+
+
 def restore(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where: Path) -> None:
     """Put a Trainer back exactly where ``capture`` found it; a mismatch is a CheckpointError."""
     try:
@@ -407,6 +425,7 @@ def restore(trainer: Any, state: dict[str, Any], tensors: dict[str, Any], where:
                 f"{where}: the checkpoint saw {state['train_size']} training items in batches of "
                 f"{state['batch_size']}, the data now has {len(trainer.bundle.train)} in batches of "
                 f"{trainer.batch_size}; resume with the run's original data")
+        _check_position(trainer, state, tensors, where)
         networks = trainer.model.networks()
         if sorted(networks) != list(state["networks"]):
             raise CheckpointError(f"{where}: networks {state['networks']} do not match the model's "
@@ -498,6 +517,10 @@ def _resume_options(run_dir: Path, model: str | None,
     if model is not None and model != saved["model"]:
         raise ConfigError(f"--resume {run_dir}: that run trains model '{saved['model']}', not "
                           f"'{model}'; drop MODEL or start a new run with --out")
+    found = state_problem(state)
+    if found is not None:  # hand-edited: refused before a value is used (a negative position)
+        raise CheckpointError(f"{path / STATE}: damaged checkpoint ({found}); delete {path} to "
+                              "resume from the one before")
     table = options.table("train")
     kept = {k: v for k, v in saved.items() if k in table and k != "out"}
     unknown = sorted(k for k in saved if k not in table and k not in _NOT_OPTIONS)

@@ -49,7 +49,27 @@ def data_request(opts: ResolvedOptions) -> DataRequest:
 def load_data(opts: ResolvedOptions) -> DataBundle:
     from ..data import load_dataset
 
+    precheck_model(opts)
     return load_dataset(opts.dataset, data_request(opts))
+
+
+def precheck_model(opts: ResolvedOptions) -> None:
+    """Refuse a model above the parameter limit before its data loads (minutes and gigabytes
+    at a large image size). It is sized on the meta device with the shape the data will have
+    where the dataset's spec says so, else with the model's own settings, which such a dataset
+    follows; :func:`build_model` checks the exact model again after loading."""
+    from ..errors import GanzooError
+    from ..limits import check_spec
+    from ..summary import shape_only
+
+    spec = opts.model_spec
+    bundle = shape_only(opts)
+    try:
+        hparams = (model_hparams(opts, bundle) if bundle is not None
+                   else _config.resolve("model", spec.name, spec.params, opts.model_settings))
+    except GanzooError:
+        return  # a conflict with the data: the loaded data names it better
+    check_spec(spec, hparams)
 
 
 def data_fields(bundle: DataBundle) -> dict[str, int | None]:

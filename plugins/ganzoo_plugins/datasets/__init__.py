@@ -48,7 +48,7 @@ def _specs() -> list[DatasetSpec]:
                         "folder or the downloaded zip; cached after the first run",
             shape=None, labelled=False, splits=("train", "test"),
             source="DATA_ROOT/img_align_celeba/*.jpg or DATA_ROOT/img_align_celeba.zip",
-            params={"limit": Param("int", 0, "use only the first N images (0 = all)"),
+            params={"limit": Param("int", 0, "use only the first N images (0 = all)", min=0, max=10**9),
                     "test_split": Param("float", 0.05, "fraction held out as the test split (the "
                                         "last files; 0 = train on all)", min=0, max=0.99)},
         ),
@@ -58,7 +58,7 @@ def _specs() -> list[DatasetSpec]:
                         "cached after the first run",
             shape=None, labelled=False, splits=("train", "test"),
             source="DATA_ROOT/**/*.{png,jpg,jpeg,webp,bmp} (sub-folders = classes)",
-            params={"limit": Param("int", 0, "use only the first N images (0 = all)"),
+            params={"limit": Param("int", 0, "use only the first N images (0 = all)", min=0, max=10**9),
                     "test_split": Param("float", 0.1, "fraction held out as the test split (the "
                                         "last files of each class; 0 = train on all)", min=0, max=0.99)},
         ),
@@ -67,8 +67,9 @@ def _specs() -> list[DatasetSpec]:
             description="Seeded noisy sum of sines, next-step windows, for the LSTM regressor",
             modality="series", shape=None, value_range=(-1.0, 1.0),
             source="synthetic (generated from the run's seed)",
-            params={"points": Param("int", 2000, "length of the generated series"),
-                    "noise": Param("float", 0.05, "std of the added Gaussian noise")},
+            params={"points": Param("int", 2000, "length of the generated series", min=1,
+                                   max=100_000_000),
+                    "noise": Param("float", 0.05, "std of the added Gaussian noise", min=0, max=100)},
         ),
         DatasetSpec(
             name="csv", builder=f"{_PKG}.series:csv",
@@ -85,9 +86,9 @@ def _specs() -> list[DatasetSpec]:
                         "tests and benchmarks",
             shape=None, labelled=True, class_names=_DIGITS,
             source="random, generated from the run's seed",
-            params={"size": Param("int", 512, "number of training samples"),
-                    "test_size": Param("int", 128, "number of test samples"),
-                    "num_classes": Param("int", 10, "number of random labels")},
+            params={"size": Param("int", 512, "number of training samples", min=1, max=10_000_000),
+                    "test_size": Param("int", 128, "number of test samples", min=0, max=10_000_000),
+                    "num_classes": Param("int", 10, "number of random labels", min=1, max=10_000)},
         ),
     ]
 

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from ganzoo.data import DataRequest
 from ganzoo.errors import DataError
+from ganzoo.limits import check_bytes
 
 log = logging.getLogger("ganzoo.datasets")
 
@@ -66,6 +67,9 @@ def resize_uint8(x: torch.Tensor, size: int, chunk: int = 4096) -> torch.Tensor:
     """Square uint8 images (N, C, h, w) to (N, C, size, size), bilinear with antialiasing."""
     if x.shape[-2:] == (size, size):
         return x
+    n, c = int(x.shape[0]), int(x.shape[1])
+    check_bytes(n * c * size * size, f"{n:,} images resized to {c}x{size}x{size}",
+                "use a smaller image size")
     out = torch.empty((x.shape[0], x.shape[1], size, size), dtype=torch.uint8)
     for i in range(0, x.shape[0], chunk):  # bounded float memory for 60k-image sets
         part = x[i:i + chunk].float()

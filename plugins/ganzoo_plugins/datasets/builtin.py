@@ -9,6 +9,7 @@ import torch
 
 from ganzoo.data import DataBundle, DataRequest, Split
 from ganzoo.errors import DataError
+from ganzoo.limits import check_bytes
 
 from ._common import fit_images, target_shape
 
@@ -62,8 +63,11 @@ def fake(request: DataRequest) -> DataBundle:
         shape is None and (request.seq_len or request.default_seq_len)
         and not (request.image_size or request.default_image_size)
     )
+    n = n_train + n_test
     if wants_series:
         length = int(shape[0]) if shape else int(request.seq_len or request.default_seq_len)
+        check_bytes(n * (length + 1) * 4 * 3, f"dataset 'fake': {n:,} series of {length + 1} values",
+                    "lower --set size / test_size or the model's seq_len")
         series = torch.rand((n_train + n_test, length + 1), generator=gen) * 2 - 1
         x, y = series[:, :-1].contiguous(), series[:, 1:].contiguous()
         return DataBundle(
@@ -78,6 +82,8 @@ def fake(request: DataRequest) -> DataBundle:
     else:
         channels, height = target_shape(request, native=None, fallback=(1, 28))
         width = height
+    check_bytes(n * (channels * height * width + 8), f"dataset 'fake': {n:,} images of "
+                f"{channels}x{height}x{width}", "lower --set size / test_size or the image size")
     x = torch.randint(0, 256, (n_train + n_test, channels, height, width), generator=gen,
                       dtype=torch.uint8)
     y = torch.randint(0, num_classes, (n_train + n_test,), generator=gen, dtype=torch.int64)
@@ -100,6 +106,9 @@ def sine(request: DataRequest) -> DataBundle:
     if points < 4 * (length + 1):
         raise DataError(f"dataset 'sine': points={points} is too short for windows of {length} "
                         f"(use --set points={8 * (length + 1)} or more)")
+    # float64 time, sines and noise, then float32 windows of length + 1 (and their x/y copies)
+    check_bytes(points * (5 * 8 + 3 * 4 * (length + 1)), f"dataset 'sine': {points:,} points in "
+                f"windows of {length}", "lower --set points or seq_len")
     rng = np.random.default_rng(request.seed)
     t = np.arange(points, dtype=np.float64)
     periods = (50.0, 23.0, 11.0)

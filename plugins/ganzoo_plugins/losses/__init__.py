@@ -12,7 +12,7 @@ def register_losses(register):
         description="Standard GAN loss on D's logits (BCEWithLogits), non-saturating G loss",
         tasks=("adversarial",),
         params={"real_label": Param("float", 1.0, "D's target for real images; 0.9 is one-sided "
-                                                  "label smoothing")},
+                                                  "label smoothing", min=0, max=1)},
     ))
     register(LossSpec(
         name="mse",
@@ -32,8 +32,8 @@ def register_losses(register):
         description="Wasserstein loss with gradient penalty (Gulrajani et al. 2017)",
         tasks=("adversarial",),
         params={
-            "gp_weight": Param("float", 10.0, "gradient penalty coefficient lambda"),
-            "n_critic": Param("int", 5, "critic (D) updates per generator update"),
+            "gp_weight": Param("float", 10.0, "gradient penalty coefficient lambda", min=0, max=1e4),
+            "n_critic": Param("int", 5, "critic (D) updates per generator update", min=1, max=100),
         },
     ))
     register(LossSpec(
@@ -41,5 +41,5 @@ def register_losses(register):
         builder="ganzoo_plugins.losses.impl:CrossEntropyLoss",
         description="Cross-entropy on logits for classifiers",
         tasks=("classification",),
-        params={"label_smoothing": Param("float", 0.0, "label smoothing in [0, 1)")},
+        params={"label_smoothing": Param("float", 0.0, "label smoothing in [0, 1)", min=0, max=1)},
     ))

@@ -17,11 +17,12 @@ def register_models(register):
             inputs="z: (N, latent_dim) ~ N(0, 1)",
             outputs="images: (N, channels, image_size, image_size) in [-1, 1]",
             params={
-                "latent_dim": Param("int", 100, "size of the latent vector z"),
-                "channels": Param("int", 1, "image channels"),
-                "image_size": Param("int", 28, "image side in pixels"),
+                "latent_dim": Param("int", 100, "size of the latent vector z", min=1, max=4096),
+                "channels": Param("int", 1, "image channels", min=1, max=4),
+                "image_size": Param("int", 28, "image side in pixels", min=4, max=256),
                 "bn_eps": Param("float", 0.8, "BatchNorm1d eps; the seed passes 0.8 positionally "
-                                              "(meant as momentum, kept for its published results)"),
+                                              "(meant as momentum, kept for its published results)",
+                                min=1e-8, max=10),
             },
             data_params={"channels": "channels", "image_size": "image_size"},
             recipe={"batch_size": 64, "lr": 2e-4, "betas": (0.5, 0.999), "epochs": 200,

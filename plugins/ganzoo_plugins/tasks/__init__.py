@@ -11,6 +11,7 @@ import difflib
 
 from ganzoo import hookimpl
 from ganzoo.errors import ConfigError
+from ganzoo.limits import MAX_SAMPLES
 from ganzoo.specs import Option, TaskSpec
 
 #: DiffAugment policies (ganzoo_plugins/tasks/augment.py implements them).
@@ -42,7 +43,7 @@ GAN_TRAIN_OPTIONS = (
 )
 GAN_EVAL_OPTIONS = (
     Option("n", "int", 1000, "Generated and real images each (capped at the test split's "
-           "size).", min=2, hint="try 1000"),
+           "size).", min=2, max=MAX_SAMPLES, hint="try 1000"),
     Option("judge", "str", None, "Classifier whose features replace InceptionV3 (default: "
            "the pretrained classifier of the dataset, e.g. classifier.digits)."),
     Option("inception_weights", "path", None,
@@ -53,7 +54,7 @@ GAN_SAMPLE_OPTIONS = (
            "(truncation trick).", min=0, min_open=True, hint="try 0.7"),
     Option("interpolate", "int", None, "Write a looping latent walk through K random points "
            "instead: a strip PNG (one row per leg) and a GIF beside it.", metavar="K", min=2,
-           hint="try 8"),
+           max=MAX_SAMPLES // 8, hint="try 8"),
 )
 CONDITIONAL_SAMPLE_OPTIONS = GAN_SAMPLE_OPTIONS + (
     Option("labels", "str", None, "Classes to draw: 'all' (a class-by-row grid) or a comma-"
@@ -132,7 +133,7 @@ def register_tasks(register):
         targets={"test_accuracy": ">= 0.97"},
         picture="confusion_matrix.png",
         options={"predict": (Option("top", "int", 1, "How many classes to show per "
-                                    "image.", min=1),)},
+                                    "image.", min=1, max=MAX_SAMPLES),)},
         verbs=("predict",),
     ))
     register(TaskSpec(
@@ -144,6 +145,6 @@ def register_tasks(register):
         targets={"mse_ratio": "<= 0.5 (test MSE at most half the naive forecast's)"},
         picture="forecast.png",
         options={"predict": (Option("steps", "int", 1, "How many future values to "
-                                    "forecast.", min=1),)},
+                                    "forecast.", min=1, max=MAX_SAMPLES),)},
         verbs=("predict",),
     ))
