@@ -1,18 +1,22 @@
 """The Python API behind ``ganzoo.create_model``, ``ganzoo.load`` and ``ganzoo push``.
 
 This module decides where a name points: a local weights folder, a registered pretrained name,
-or a Hub repo id. Below it, :mod:`ganzoo.weights` knows only the folder format and
-:mod:`ganzoo.hub` only the transport, and neither imports the other.
+or a Hub repo id (:func:`resolve` says which wins when a name could be several). Below it,
+:mod:`ganzoo.weights` knows only the folder format and :mod:`ganzoo.hub` only the transport, and
+neither imports the other.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 from .errors import HubError, UnknownName, WeightsError
+
+log = logging.getLogger(__name__)
 
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+(@[^\s@]+)?$")
 
@@ -30,7 +34,13 @@ def create_model(name: str, **hparams: Any) -> Any:
 
 
 def resolve(ref: str | os.PathLike[str]) -> Path:
-    """A local folder for ``ref``: a folder, a registered pretrained name, or a Hub repo id."""
+    """A local folder for ``ref``: a folder, a registered pretrained name, or a Hub repo id.
+
+    In this order: ``hf-hub:user/name`` is always the Hub; else an existing folder wins; else a
+    pretrained name; else a Hub repo id. A folder that shadows a pretrained name or a repo id
+    (``./alice/x`` for ``alice/x``) is loaded with a warning saying so, unless ``ref`` is written
+    as a path (``./alice/x``, ``/abs/path``, ``~/...``).
+    """
     from . import hub, registry
 
     if isinstance(ref, os.PathLike):
@@ -41,6 +51,7 @@ def resolve(ref: str | os.PathLike[str]) -> Path:
         return hub.download(ref[len("hf-hub:"):])
     path = Path(ref).expanduser()
     if path.is_dir():
+        _say_shadowed(ref)
         return path
     if path.exists():
         raise WeightsError(f"{ref}: is a file, not a weights folder (pass the folder that holds config.json)")
@@ -54,11 +65,32 @@ def resolve(ref: str | os.PathLike[str]) -> Path:
         raise WeightsError(f"pretrained '{ref}': its folder {target} is missing (reinstall the "
                            "package that registers it)")
     if _REPO_ID.match(ref) and not ref.startswith((".", "~")):
+        if not hub.valid_repo_id(ref.partition("@")[0]):
+            raise WeightsError(f"{ref}: no such weights folder, nor a valid Hub repo id ({hub.REPO_ID_RULES})")
         return hub.download(ref)
     if "/" in ref or os.sep in ref or ref.startswith((".", "~")):
         raise WeightsError(f"{ref}: no such weights folder (check the path)")
     raise UnknownName("pretrained", ref, pretrained,
                       hint="ganzoo list --pretrained; or pass a folder or a Hub repo id user/name")
+
+
+_warned: set[str] = set()
+
+
+def _say_shadowed(ref: str) -> None:
+    """Warn when the folder ``ref`` hides the pretrained model or Hub repo of the same name."""
+    from . import hub, registry
+
+    if ref.startswith((".", "~", "/", os.sep)) or os.path.isabs(ref) or ref in _warned:
+        return  # written as a path: the folder is what was asked for (or said once already)
+    _warned.add(ref)
+    bare = ref.rstrip("/" + os.sep)
+    if bare in registry.catalog().specs["pretrained"]:
+        log.warning("using the local folder ./%s, not the pretrained model '%s' it shadows (pass ./%s "
+                    "to load the folder without this warning, or rename it)", bare, bare, bare)
+    elif _REPO_ID.match(bare) and hub.valid_repo_id(bare.partition("@")[0]):
+        log.warning("using the local folder ./%s, not the Hub repo %s it shadows (pass hf-hub:%s for "
+                    "the repo, or ./%s to load the folder without this warning)", bare, bare, bare, bare)
 
 
 def load(ref: str | os.PathLike[str], device: Any = None) -> Any:
@@ -85,9 +117,9 @@ def push(folder: str | Path, repo_id: str, *, private: bool = False, revision: s
     from .card import CARD_NAME, build_card
     from .weights import load_folder
 
+    repo_id, at = hub.split_ref(repo_id)  # a bad id fails before the folder is even read
     folder = Path(folder)
     model = load_folder(folder)
-    repo_id, at = hub.split_ref(repo_id)
     if at and revision and at != revision:
         raise HubError(f"{repo_id}: revision given twice ('@{at}' and --revision {revision}); keep one")
     revision = revision or at

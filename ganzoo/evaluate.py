@@ -179,6 +179,31 @@ def evaluate(ref: Any, *, dataset: str | None = None, seed: int = 0,
 # Recording into a weights folder
 
 
+def check_writable(folder: str | Path, ref: str | None = None) -> None:
+    """Refuse to record into a folder of the Hugging Face cache (what a Hub id resolves to).
+
+    Its files are links to blobs shared with other snapshots and checked against their hashes
+    when loaded: an evaluation written there would change a downloaded commit behind the Hub's
+    back. The message says how to get a folder of one's own. ``ref`` is what the user named.
+    """
+    from . import hub
+
+    folder = Path(folder)
+    if not hub.in_cache(folder):
+        return
+    repo = next((p.name.split("--", 1)[1].replace("--", "/") for p in folder.resolve().parents
+                 if p.name.startswith("models--") and p.name.count("--") == 2), None)
+    at = ref.partition("@")[2] if ref and "@" in ref and not ref.startswith((".", "/", "~")) else ""
+    name = repo.split("/")[1] if repo else "my-copy"
+    get = (f"`hf download {repo}{f' --revision {at}' if at else ''} --local-dir {name}`" if repo
+           else f"a copy of {folder}")
+    what = (f"{ref} is a download in the Hugging Face cache ({folder})" if ref and Path(ref) != folder
+            else f"{folder} is in the Hugging Face cache")
+    raise WeightsError(f"eval --write: {what}, which ganzoo never writes into; make a folder of your own "
+                       f"with {get} and run `ganzoo eval {name} --write`, or drop --write (--json prints "
+                       "the numbers)")
+
+
 def record(folder: str | Path, evaluation: Evaluation, name: str | None = None) -> None:
     """Store ``evaluation`` in ``folder``'s config.json and rebuild its model card.
 
@@ -192,6 +217,7 @@ def record(folder: str | Path, evaluation: Evaluation, name: str | None = None) 
     from .weights import CONFIG_NAME, load_folder, read_config
 
     folder = Path(folder)
+    check_writable(folder)
     config = read_config(folder)
     if config.get("model") != evaluation.model:
         raise WeightsError(f"{folder / CONFIG_NAME}: holds '{config.get('model')}', but the evaluation "

@@ -18,12 +18,21 @@ next bytes, including the API calls huggingface_hub sends with no timeout at all
 ``GANZOO_HUB_TIMEOUT=N`` limits one whole download or push, retries included, to N seconds.
 Either way the error is one line: "Hub did not answer within N s". (With Xet uploads, which
 huggingface_hub hands to ``hf_xet``, only the HTTP requests around them are bounded.)
+
+A repo id is checked with huggingface_hub's own validator before any request. A connection that
+breaks mid-push is one line saying whether the commit was sent (a push is one commit: before it,
+nothing was published). huggingface_hub's retry chatter ("Retrying in 8s") is logged at debug
+level only (``--debug`` shows it). Every file a download hands over is checked against the hash
+its cache blob is named by (sha256 for LFS files, the git blob id otherwise); a corrupt cached
+file is fetched again once, with ``force_download``, and only a fresh copy that is still wrong
+is an error.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import json
 import logging
 import math
@@ -94,6 +103,9 @@ class _Deadline(Exception):
 
 #: (monotonic end, seconds) of the operation under way; read by the request hook in any thread.
 _deadline: tuple[float, float] | None = None
+#: What the operation under way got so far: did the Hub answer any request, was a commit sent?
+_progress = {"answered": False, "commit_sent": False}
+_COMMIT_PATH = re.compile(r"/api/models/[^/]+/[^/]+/commit/")
 
 
 def _bound_request(request: Any) -> None:
@@ -115,6 +127,13 @@ def _bound_request(request: Any) -> None:
         value = limits.get(key)
         limits[key] = min(wait if value is None else float(value), left)
     request.extensions["timeout"] = limits
+    if request.method == "POST" and _COMMIT_PATH.search(request.url.path):
+        _progress["commit_sent"] = True
+
+
+def _answered(response: Any) -> None:
+    """httpx response hook: the Hub answered (so a later broken connection is not "unreachable")."""
+    _progress["answered"] = True
 
 
 def _bounded_factory(base: Any) -> Any:
@@ -122,6 +141,8 @@ def _bounded_factory(base: Any) -> Any:
         client = base()
         if _bound_request not in client.event_hooks["request"]:
             client.event_hooks["request"].append(_bound_request)
+        if _answered not in client.event_hooks["response"]:
+            client.event_hooks["response"].append(_answered)
         return client
 
     factory.ganzoo_bounded = True  # type: ignore[attr-defined]
@@ -153,6 +174,27 @@ def _total_timeout() -> float | None:
     return seconds
 
 
+#: huggingface_hub's lines about a request it retries; the final error says what went wrong.
+_RETRY_CHATTER = re.compile(r"^('.*' thrown while requesting |HTTP Error \d+ thrown while requesting |Retrying in "
+                            r"|Error while downloading from |Trying to resume download|Max retries exceeded)")
+#: The loggers that write them (a filter sees only records logged on its own logger).
+_CHATTY = ("huggingface_hub.utils._http", "huggingface_hub.file_download")
+
+
+class _QuietRetries(logging.Filter):
+    """Moves huggingface_hub's retry lines to ganzoo's debug log, so a failure stays one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.levelno < logging.ERROR and _RETRY_CHATTER.match(message):
+            log.debug("huggingface_hub: %s", redact(message))
+            return False
+        return True
+
+
+_QUIET = _QuietRetries()
+
+
 @contextlib.contextmanager
 def _bounded() -> Iterator[None]:
     """One Hub operation: bounded requests, credentials out of the logs, the overall deadline."""
@@ -160,12 +202,18 @@ def _bounded() -> Iterator[None]:
     seconds = _total_timeout()
     _bound_hub_client()
     _redact_hf_logs()
+    chatty = [logger for logger in map(logging.getLogger, _CHATTY) if _QUIET not in logger.filters]
+    for logger in chatty:
+        logger.addFilter(_QUIET)
     before = _deadline
     _deadline = (time.monotonic() + seconds, seconds) if seconds is not None else None
+    _progress.update(answered=False, commit_sent=False)
     try:
         yield
     finally:
         _deadline = before
+        for logger in chatty:
+            logger.removeFilter(_QUIET)
 
 
 def _waited(exc: BaseException) -> float | None:
@@ -215,12 +263,35 @@ def endpoint() -> str:
     return redact(constants.ENDPOINT.rstrip("/"))
 
 
-def split_ref(ref: str) -> tuple[str, str | None]:
-    """``user/name@rev`` -> (``user/name``, ``rev``); a malformed id raises naming it."""
-    repo_id, _, revision = ref.partition("@")
+#: What a repo id may be, in words (huggingface_hub's ``validate_repo_id`` decides).
+REPO_ID_RULES = ("user/name of letters, digits, '-', '_' and '.', no '--' or '..', neither part "
+                 "starting or ending with '-' or '.', at most 96 characters each")
+
+
+def valid_repo_id(repo_id: str) -> bool:
+    """Whether the Hub would accept ``repo_id`` (``user/name``), by huggingface_hub's own rules."""
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
     parts = repo_id.split("/")
-    if len(parts) != 2 or not all(parts) or any(" " in p for p in parts):
-        raise HubError(f"'{ref}' is not a Hub repo id; expected user/name or user/name@revision")
+    if len(parts) != 2 or not all(parts):
+        return False
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        return False
+    return True
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """``user/name@rev`` -> (``user/name``, ``rev``); an id the Hub would reject raises naming it.
+
+    Checked here, before any request: the Hub answers a bad id with errors that do not say so.
+    """
+    repo_id, _, revision = ref.partition("@")
+    if not valid_repo_id(repo_id):
+        raise HubError(f"'{ref}' is not a valid Hub repo id: use {REPO_ID_RULES} (optionally "
+                       "@revision)")
     return repo_id, revision or None
 
 
@@ -291,9 +362,11 @@ def _message(exc: BaseException, repo_id: str, action: str, where: str,
             return (f"{repo_id}: not a ganzoo repo (a file is missing: {_reason(exc)}); push a "
                     "weights folder with `ganzoo push`")
         return f"{repo_id}: the Hub at {where} failed to {action} ({status}: {_reason(exc)})"
-    if isinstance(exc, (httpx2.ConnectError, httpx2.TimeoutException, httpx2.NetworkError)):
-        fix = "network or HF_ENDPOINT" + (", or set HF_HUB_OFFLINE=1 to use the cache" if cache_helps else "")
-        return f"Hub unreachable at {where} while trying to {action} ({_reason(exc)}); check the {fix}"
+    if isinstance(exc, httpx2.TransportError):
+        return _broken(exc, repo_id, action, where, cache_helps)
+    if isinstance(exc, OSError) and str(exc).startswith("Consistency check failed"):
+        return (f"{repo_id}: a file from the Hub at {where} arrived incomplete ({_reason(exc).rstrip('.')}); "
+                "try again")
     if isinstance(exc, hf.LocalEntryNotFoundError):
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, hf.OfflineModeIsEnabled):
@@ -301,6 +374,25 @@ def _message(exc: BaseException, repo_id: str, action: str, where: str,
         return (f"Hub unreachable at {where} while trying to {action}, and {repo_id} is not in "
                 "the cache; check the network or HF_ENDPOINT")
     return None
+
+
+def _broken(exc: BaseException, repo_id: str, action: str, where: str, cache_helps: bool) -> str:
+    """A connection that failed: never reached, or broken after the Hub had answered."""
+    import httpx2
+
+    reason = _reason(exc).rstrip(".")
+    if isinstance(exc, (httpx2.ConnectError, httpx2.TimeoutException)) and not _progress["answered"]:
+        fix = "network or HF_ENDPOINT" + (", or set HF_HUB_OFFLINE=1 to use the cache" if cache_helps else "")
+        return f"Hub unreachable at {where} while trying to {action} ({reason}); check the {fix}"
+    if cache_helps:
+        return (f"{repo_id}: the connection to the Hub at {where} broke while trying to {action} "
+                f"({reason}); try again")
+    if _progress["commit_sent"]:
+        return (f"{repo_id}: the connection to the Hub at {where} broke after the commit was sent "
+                f"({reason}), so it may or may not have landed (a push is one commit: all of its files "
+                f"or none); check {where}/{repo_id} and push again if it is not there")
+    return (f"{repo_id}: the connection to the Hub at {where} broke during the push ({reason}); "
+            "nothing was published (the commit was never sent): push again")
 
 
 def weights_files(config: object) -> list[str]:
@@ -337,17 +429,97 @@ def _download(ref: str, token: str | None) -> Path:
     if not config_path.is_file():
         raise HubError(f"{ref}: the repo has no config.json, so it is not a ganzoo weights folder "
                        "(push one with `ganzoo push`)")
+    # The snapshot folder is named after the commit it holds: fetch the weights of that commit,
+    # even if the branch moved in between.
+    pinned = folder.name if re.fullmatch(r"[0-9a-f]{40}", folder.name) else revision
+    _intact(repo_id, folder, pinned, [CONFIG_NAME], token)
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return folder  # loading the folder names the broken file and the fix
-    # The snapshot folder is named after the commit it holds: fetch the weights of that commit,
-    # even if the branch moved in between.
-    pinned = folder.name if re.fullmatch(r"[0-9a-f]{40}", folder.name) else revision
-    patterns = [CONFIG_NAME, *(glob.escape(name) for name in weights_files(config))]
+    names = weights_files(config)
+    patterns = [CONFIG_NAME, *(glob.escape(name) for name in names)]
     with hub_errors(repo_id, "download it"):
         snapshot_download(repo_id, revision=pinned, allow_patterns=patterns, token=token)
+    _intact(repo_id, folder, pinned, names, token)
     return folder
+
+
+def _blob_hash(blob: Path) -> str | None:
+    """The hash ``blob``'s bytes have in the scheme its name uses, None if the name is neither.
+
+    The HF cache names a blob by its ETag: the sha256 of an LFS file, the git blob id (sha1 of
+    ``blob <size>\\0`` + bytes) of any other.
+    """
+    name = blob.name
+    if re.fullmatch(r"[0-9a-f]{64}", name):
+        digest = hashlib.sha256()
+    elif re.fullmatch(r"[0-9a-f]{40}", name):
+        digest = hashlib.sha1(usedforsecurity=False)
+        digest.update(b"blob %d\0" % blob.stat().st_size)
+    else:
+        return None
+    with blob.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _corrupt(folder: Path, names: list[str]) -> list[str]:
+    """The files among ``names`` in a snapshot ``folder`` whose blob does not match its name.
+
+    A file that is not a link into the blob store (a cache without symlinks) cannot be checked
+    this way; a missing one is left to loading, which names it.
+    """
+    bad = []
+    for name in names:
+        path = folder / name
+        if not path.is_symlink():
+            continue
+        blob = path.resolve()
+        if blob.is_file():
+            got = _blob_hash(blob)
+            if got is not None and got != blob.name:
+                bad.append(name)
+    return bad
+
+
+def _intact(repo_id: str, folder: Path, revision: str | None, names: list[str], token: str | None) -> None:
+    """Check the cached ``names`` of ``folder``; fetch corrupt ones again once, then give up."""
+    from huggingface_hub import constants, snapshot_download
+
+    bad = _corrupt(folder, names)
+    if not bad:
+        return
+    shown = ", ".join(bad)
+    if constants.HF_HUB_OFFLINE:
+        raise HubError(f"{repo_id}: the cached {shown} is corrupt (its bytes do not match the hash it is "
+                       f"stored under in {constants.HF_HUB_CACHE}); unset HF_HUB_OFFLINE to download it again")
+    log.warning("%s: the cached %s was corrupt (its bytes do not match its hash); downloading it again",
+                repo_id, shown)
+    with hub_errors(repo_id, "download it"):
+        snapshot_download(repo_id, revision=revision, allow_patterns=[glob.escape(n) for n in bad],
+                          token=token, force_download=True)
+    still = _corrupt(folder, bad)
+    if still:
+        raise HubError(redact(f"{repo_id}: {', '.join(still)} is corrupt even as downloaded again from "
+                              f"{endpoint()} (its bytes do not match the hash the Hub gives for it); try "
+                              "again later, or tell the repo's owner"))
+
+
+def in_cache(folder: str | Path) -> bool:
+    """Whether ``folder`` is in the Hugging Face cache (``HF_HUB_CACHE``, or any repo snapshot).
+
+    Its files are links to blobs that other snapshots share and that loading checks against
+    their hashes: only huggingface_hub may change them, so ganzoo never writes there.
+    """
+    from huggingface_hub import constants
+
+    path = Path(folder).expanduser().resolve()
+    if path.is_relative_to(Path(constants.HF_HUB_CACHE).expanduser().resolve()):
+        return True
+    return any(p.name == "snapshots" and p.parent.name.startswith(("models--", "datasets--", "spaces--"))
+               for p in path.parents)
 
 
 def upload(files: Mapping[str, Path | bytes], repo_id: str, *, private: bool = False,

@@ -10,6 +10,7 @@ and in every process.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,6 +20,8 @@ import torch
 
 from .errors import ConfigError, DataError
 from .limits import MAX_SAMPLES, MAX_SEED
+
+log = logging.getLogger(__name__)
 
 
 def value_range(model: Any) -> tuple[float, float]:
@@ -115,18 +118,37 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 
 def load_images(paths: Sequence[str], channels: int, size: int) -> torch.Tensor:
-    """Image files resized and converted to (N, channels, size, size), float in [0, 1]."""
+    """Image files resized and converted to (N, channels, size, size), float in [0, 1].
+
+    PIL's guard against decompression bombs holds: an image over twice ``Image.MAX_IMAGE_PIXELS``
+    is refused naming the file, one over the limit itself is read with a one-line warning (PIL
+    would print a Python warning, source line and all).
+    """
+    import warnings
+
     import numpy as np
     from PIL import Image, UnidentifiedImageError
 
     out = []
     for path in paths:
         try:
-            with Image.open(path) as img:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", Image.DecompressionBombWarning)
+                img_file = Image.open(path)
+            for warning in caught:
+                if issubclass(warning.category, Image.DecompressionBombWarning):
+                    log.warning("%s: %s; reading it anyway (predict shrinks it to %dx%d)",
+                                path, str(warning.message).rstrip("."), size, size)
+                else:
+                    warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+            with img_file as img:
                 img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.BILINEAR)
                 arr = np.asarray(img, dtype=np.uint8)
         except FileNotFoundError:
             raise DataError(f"{path}: no such image file") from None
+        except Image.DecompressionBombError as exc:
+            raise DataError(f"{path}: refused, too many pixels to decode safely ({str(exc).rstrip('.')}); "
+                            f"shrink the image first (the model reads it at {size}x{size})") from None
         except (UnidentifiedImageError, OSError) as exc:
             raise DataError(f"{path}: not a readable image ({exc}); pass PNG or JPEG files") from None
         arr = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)

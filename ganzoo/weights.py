@@ -252,6 +252,7 @@ def _unwrap(obj: Any, path: Path) -> dict[str, Any]:
 def read_state_dict(path: str | Path) -> dict[str, Any]:
     """A ``.pth`` state dict read with ``weights_only=True``: tensors only, no code runs."""
     import pickle
+    import warnings
 
     import torch
 
@@ -266,7 +267,9 @@ def read_state_dict(path: str | Path) -> dict[str, Any]:
         raise WeightsError(f"{path}: not a checkpoint of a known kind (neither a torch.save zip archive "
                            "nor a pickle); pass the file of torch.save(model.state_dict())")
     try:
-        obj = torch.load(str(path), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's note on an unusual pickle protocol: the error says more
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise WeightsError(f"{path}: cannot read as a weights-only state dict ({reason}); "

@@ -20,6 +20,12 @@ namespaces listed for it. Unknown tokens get 401, writes elsewhere 403, private 
 repos 404 ``RepoNotFound`` (as on the real Hub). Storage is a folder: blobs by sha256,
 repos as {ref: commit sha} plus {commit sha: {path: entry}}.
 
+Faults, for tests of a Hub that dies mid-request: ``state.die_on`` lists ``(METHOD, regex)``
+pairs; a request whose path matches gets no answer. With ``state.die_how = "close"`` the server
+reads the request and closes the connection (the client sees "Server disconnected without
+sending a response"); with ``"reset"`` it drops the connection unread with a TCP reset
+("Connection reset by peer").
+
 Run ``python tests/hub_server.py`` to try it by hand (prints the endpoint).
 """
 
@@ -28,7 +34,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
+import socket
+import struct
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -60,6 +69,8 @@ class HubState:
         self.upload_keys: dict[str, str] = {}  # oid -> one-time key of the pre-signed PUT
         self.lock = threading.Lock()
         self.requests: list[tuple[str, str]] = []
+        self.die_on: list[tuple[str, str]] = []  # (method, path regex) of requests never answered
+        self.die_how = "close"  # or "reset"
 
     def can_write(self, user: str | None, repo_id: str) -> bool:
         ns = repo_id.split("/")[0]
@@ -155,12 +166,24 @@ class Handler(BaseHTTPRequestHandler):
         parts = [unquote(p) for p in url.path.strip("/").split("/")]
         query = parse_qs(url.query)
         self.state.requests.append((method, url.path))
+        if any(m == method and re.search(rx, url.path) for m, rx in self.state.die_on):
+            return self._die()
         try:
             with self.state.lock:
                 self._route(method, parts, query)
         except HubError as exc:
             body = json.dumps({"error": exc.message}).encode()
             self._send(exc.status, body, exc.headers, head=method == "HEAD")
+
+    def _die(self) -> None:
+        """Drop the connection without an answer, as a crashing server or a cut line does."""
+        self.close_connection = True
+        if self.state.die_how == "reset":  # unread body + linger 0: close() sends a TCP RST
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        else:
+            self._body()
+            self.connection.shutdown(socket.SHUT_RDWR)
+        self.connection.close()
 
     def do_GET(self) -> None:  # noqa: N802
         self._dispatch("GET")

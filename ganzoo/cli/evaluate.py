@@ -25,7 +25,8 @@ from .options import given, table_command
               help="Seed of the random inputs and of the real data drawn.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--write", is_flag=True,
-              help="Also store the result in the folder's config.json and model card.")
+              help="Also store the result in the folder's config.json and model card (a folder of "
+                   "your own: a Hub download in the Hugging Face cache is refused).")
 @click.pass_context
 def eval_cmd(ctx: click.Context, ref: str, dataset: str | None, data_root: str | None, seed: int,
              as_json: bool, write: bool, **_: Any) -> None:
@@ -35,12 +36,14 @@ def eval_cmd(ctx: click.Context, ref: str, dataset: str | None, data_root: str |
     REF is a folder, a pretrained name (ganzoo list --pretrained) or a Hub repo id.
     """
     from ..api import resolve
-    from ..evaluate import evaluate, record
+    from ..evaluate import check_writable, evaluate, record
 
     options = given(ctx, ctx.command.table_names())  # type: ignore[attr-defined]
+    if write:  # before the evaluation: a Hub download is refused without costing its minutes
+        folder = resolve(ref)
+        check_writable(folder, ref)
     result = evaluate(ref, dataset=dataset, seed=seed, data_root=data_root, **options)
     if write:
-        folder = resolve(ref)
         record(folder, result)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
