@@ -60,3 +60,15 @@ def register_weights(register: Callable[..., None]) -> None:
 
     ``WeightsSpec.path`` is a local weights folder or a Hub repo id; ``name`` is ``arch.tag``.
     """
+
+
+@hookspec
+def register_loggers(register: Callable[..., None]) -> None:
+    """Register experiment loggers: call ``register(LoggerSpec(...))`` for each.
+
+    ``ganzoo train --logger NAME`` (repeatable) turns one on. The spec's builder,
+    ``"module:attr"``, is called on rank 0 with a :class:`ganzoo.loggers.LogRun` once the run
+    folder exists and returns a :class:`ganzoo.loggers.Logger`, which then receives every
+    ``metrics.jsonl`` record, the task's pictures and the final metrics. A logger that raises is
+    one warning line and is dropped for the rest of the run; training goes on.
+    """

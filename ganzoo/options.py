@@ -26,6 +26,7 @@ from . import registry
 from .errors import ConfigError, DuplicateName, UnknownName
 from .io import writable_error
 from .limits import MAX_SEED
+from .loggers import check_names as _check_loggers
 from .specs import VERBS, LossSpec, ModelSpec, Option, TaskSpec
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -80,6 +81,9 @@ TRAIN: tuple[Option, ...] = (
            metavar="DIR", recorded=False),
     Option("log_every", "int", 50, "Log a line every N steps.", metavar="N", min=1, hint="try 50",
            resume=True, recorded=False),
+    Option("logger", "list", (), "Also log to this logger plugin (repeatable; see ganzoo list --kind "
+           "logger; none: only metrics.jsonl).", metavar="NAME", check=_check_loggers, resume=True,
+           recorded=False),
     Option("checkpoint_every", "int", None,
            "Also checkpoint every N steps (always: at each epoch end and on Ctrl-C).", metavar="N",
            min=1, hint="omit it to checkpoint at epoch ends only", resume=True, recorded=False),
@@ -231,6 +235,14 @@ def coerce(opt: Option, value: Any, default: Any = None) -> Any:
             result = value.lower() in _config.TRUE
         else:
             raise ConfigError(f"{flag} must be true or false, got {value!r}")
+    elif opt.type == "list":  # repeated flags or a TOML list; commas also separate
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not all(isinstance(v, str) for v in items):
+            raise ConfigError(f"{flag} expects names ({opt.metavar or 'NAME'}, repeatable), got {value!r}")
+        names = [part.strip() for v in items for part in v.split(",")]
+        if any(not name for name in names):
+            raise ConfigError(f"{flag} expects names, got an empty one in {value!r}{hint}")
+        result = tuple(dict.fromkeys(names))  # the order given, each once
     elif opt.type == "path":
         if not isinstance(value, (str, Path)) or not str(value):
             raise ConfigError(f"{flag} must be a path, got {value!r}")
@@ -334,6 +346,9 @@ class ResolvedOptions:
                     args.append(opt.flag_name if value else "--no-" + opt.flag_name[2:])
                 elif value:
                     args.append(opt.flag_name)
+                continue
+            if opt.type == "list":  # a repeatable flag
+                args += [part for item in value for part in (opt.flag_name, item)]
                 continue
             args += [opt.flag_name, _arg(value)]
         for key, value in self.settings_for_command().items():

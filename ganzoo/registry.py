@@ -13,15 +13,16 @@ from typing import Any
 
 from . import plugins
 from .errors import DuplicateName, UnknownName
-from .specs import DatasetSpec, LossSpec, ModelSpec, TaskSpec, WeightsSpec
+from .specs import DatasetSpec, LoggerSpec, LossSpec, ModelSpec, TaskSpec, WeightsSpec
 
-KINDS = ("model", "dataset", "loss", "task", "pretrained")
+KINDS = ("model", "dataset", "loss", "task", "pretrained", "logger")
 _HOOKS = {
     "model": ("register_models", ModelSpec),
     "dataset": ("register_datasets", DatasetSpec),
     "loss": ("register_losses", LossSpec),
     "task": ("register_tasks", TaskSpec),
     "pretrained": ("register_weights", WeightsSpec),
+    "logger": ("register_loggers", LoggerSpec),
 }
 
 

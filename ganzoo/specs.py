@@ -42,8 +42,9 @@ class Param:
         return _TYPES[self.type]
 
 
-#: Value types of a run option: the Param types plus a folder path and a pair of floats.
-OPTION_TYPES = ("int", "float", "str", "bool", "path", "pair")
+#: Value types of a run option: the Param types plus a folder path, a pair of floats and a
+#: list of names (a repeatable flag: ``--logger csv --logger tensorboard``).
+OPTION_TYPES = ("int", "float", "str", "bool", "path", "pair", "list")
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,23 @@ class LossSpec(_Spec):
     tasks: tuple[str, ...] = ()
 
     kind = "loss"
+
+
+@dataclass(frozen=True)
+class LoggerSpec(_Spec):
+    """An experiment logger (``ganzoo train --logger NAME``, repeatable).
+
+    ``builder(run)`` is called on rank 0 with a :class:`ganzoo.loggers.LogRun` once the run
+    folder exists and returns a :class:`ganzoo.loggers.Logger`. ``requires`` names the Python
+    modules it imports (an optional extra, never a ganzoo dependency): a missing one stops
+    ``ganzoo train`` before anything loads, in one line that ends with ``install`` (the pip
+    command that brings it, e.g. ``pip install 'ganzoo[tensorboard]'``).
+    """
+
+    requires: tuple[str, ...] = ()
+    install: str = ""
+
+    kind = "logger"
 
 
 #: The verbs a task can contribute options to.

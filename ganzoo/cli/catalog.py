@@ -38,7 +38,7 @@ def _row(spec: Any) -> dict[str, Any]:
 @click.option("--pretrained", is_flag=True, help="Only pretrained weights (same as --kind pretrained).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_cmd(pattern: str, kind: str | None, pretrained: bool, as_json: bool) -> None:
-    """List installed models, datasets, losses, tasks and pretrained weights.
+    """List installed models, datasets, losses, tasks, pretrained weights and loggers.
 
     PATTERN is a glob, e.g. ganzoo list 'dc*'. Broken plugins are listed with their error.
     """
@@ -160,6 +160,13 @@ def info_cmd(name: str, as_json: bool) -> None:
             lines.append(f"classes:         {', '.join(spec.class_names)}")
     elif spec.kind == "loss":
         lines.append(f"tasks:           {', '.join(spec.tasks)}")
+    elif spec.kind == "logger":
+        from ..loggers import missing
+
+        absent = missing(spec)
+        lines += [f"turn on with:    ganzoo train ... --logger {spec.name}",
+                  f"needs:           {', '.join(spec.requires) or '-'}"
+                  + (f" (not installed: {spec.install or 'pip install ' + ' '.join(absent)})" if absent else "")]
     elif spec.kind == "task":
         lines += _task_lines(spec)
     elif spec.kind == "pretrained":
@@ -167,7 +174,7 @@ def info_cmd(name: str, as_json: bool) -> None:
                   f"path:            {spec.path}"]
         lines += [f"{k + ':':<17} {text}" if len(k) >= 16 else f"{k + ':':<17}{text}"
                   for k, text in _headline(spec)]
-    if spec.kind not in ("pretrained", "task"):
+    if spec.kind not in ("pretrained", "task", "logger"):
         lines.append("settings (--set KEY=VALUE):")
         lines += _params_table(spec.params)
     click.echo("\n".join(lines))

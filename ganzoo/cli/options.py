@@ -33,6 +33,9 @@ def click_option(opt: Option) -> click.Option:
                  else [opt.flag_name])
         return click.Option(decls + [opt.name], is_flag=True, default=opt.default,
                             show_default=True, help=help_text)
+    if opt.type == "list":  # repeatable: --logger csv --logger tensorboard
+        return click.Option([opt.flag_name, opt.name], type=click.STRING, multiple=True,
+                            metavar=opt.metavar, help=help_text)
     kind: Any = click.Path() if opt.type == "path" else _TYPES[opt.type]
     metavar = opt.metavar or ("[" + "|".join(map(str, opt.choices)) + "]" if opt.choices else None)
     default = ",".join(map(str, opt.default)) if isinstance(opt.default, tuple) else opt.default

@@ -138,9 +138,8 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
          locked: list[Path]) -> TrainResult:
     import torch
 
-    from .. import __version__, tasks
+    from .. import loggers, tasks
     from ..errors import ConfigError
-    from ..weights import save_folder
     from . import distributed, setup
     from .loop import Trainer
     from .perf import Perf
@@ -160,6 +159,8 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
     perf = Perf.resolve(device, model, precision=opts.precision, channels_last=opts.channels_last,
                         fused=opts.fused, compile=opts.compile)
 
+    if info.is_main:  # a logger plugin that cannot even import stops here, before the folder exists
+        loggers.load_names(opts.logger)
     out = opts.out
     if resume is None and info.is_main:  # rank 0 creates and locks the folder, tells the others
         try:
@@ -188,10 +189,29 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
                         f"{trainer.position}/{trainer.steps_per_epoch}) to step {trainer.total_steps}")
     else:
         trainer.say(_start_line(opts, bundle, out, device, perf, trainer))
+    if info.is_main:
+        trainer.loggers = loggers.Loggers(opts.logger, loggers.LogRun(
+            out=out, hparams=loggers.hparams(opts), resumed_from=trainer.step if resume is not None else None))
+    try:
+        return _train_and_save(opts, bundle, trainer, model, perf, device, info)
+    finally:
+        if trainer.loggers is not None:
+            trainer.loggers.close()
+
+
+def _train_and_save(opts: _options.ResolvedOptions, bundle: DataBundle, trainer: Any, model: Any, perf: Any,
+                    device: Any, info: Any) -> TrainResult:
+    import torch
+
+    from .. import __version__
+    from ..weights import save_folder
+    from . import distributed
+
     metrics = trainer.run()
     digests = distributed.gather_digests(model.networks(), info)
     if not info.is_main:  # rank 0 alone writes pictures, config and weights
-        return TrainResult(out=out, model=model, metrics=metrics)
+        return TrainResult(out=trainer.out, model=model, metrics=metrics)
+    out = trainer.out
     files = trainer.write_pictures()
 
     dataset_info = {**bundle.describe(), "name": opts.dataset,
@@ -218,4 +238,5 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
     }
     model.to("cpu")
     save_folder(model, out, config)  # last: the folder is complete only after this
+    trainer.finish_loggers(metrics, files)
     return TrainResult(out=out, model=model, metrics=metrics, config=config, files=files)

@@ -26,6 +26,7 @@ import torch
 from ..data import DataBundle
 from ..errors import TrainingError
 from ..io import atomic_open
+from ..loggers import Loggers
 from ..options import ResolvedOptions
 from ..tasks import Task
 from . import checkpoint, distributed
@@ -71,6 +72,9 @@ class Trainer:
         self.lr, self.lr_decay = opts.lr, opts.lr_decay
         self.perm_generator = torch.Generator().manual_seed(self.seed)
         self.history: list[dict[str, Any]] = []
+        #: The run's logger plugins (rank 0; set by ganzoo.training.run): each new history
+        #: record, the task's pictures and the final metrics go to them, best effort.
+        self.loggers: Loggers | None = None
         self._epoch_order: torch.Tensor | None = None
         quiet = {} if dist.is_main else {"enabled": False, "stream": open(os.devnull, "w")}
         self.bar = Progress(self.total_steps, **{"enabled": progress, **quiet})
@@ -199,6 +203,8 @@ class Trainer:
                                      f"{self.position}/{self.steps_per_epoch}", metrics)
         bar.log(line, metrics=" ".join(f"{k} {v:.3g}" for k, v in list(metrics.items())[:3]))
         self._write_metrics()
+        if self.loggers:
+            self.loggers.log(record, self.history)
 
     def _end_epoch(self, bar: Progress) -> None:
         logs = [r for r in self.history if r["kind"] == "log" and r["epoch"] == self.epoch + 1]
@@ -216,6 +222,8 @@ class Trainer:
             bar.log(f"[{self.epoch + 1}/{self.epochs}] "
                     + " ".join(f"{k}: {v:.4f}" for k, v in scores.items()))
         self._write_metrics()
+        if self.loggers:
+            self.loggers.log(record, self.history)
         self.epoch += 1
         self.position = 0
         self._epoch_order = None
@@ -229,10 +237,14 @@ class Trainer:
         """
         if self.dist.is_main:
             try:
-                self.stepper.epoch_end(epoch)
+                drawn = self.stepper.epoch_end(epoch)
             except Exception as exc:  # noqa: BLE001 - any drawing or I/O failure
                 _picture_warning(f"the pictures of epoch {epoch}", self.out, exc,
                                  "its checkpoint is saved; training goes on")
+                drawn = None
+            if self.loggers and isinstance(drawn, dict):
+                for tag, name in drawn.items():
+                    self.loggers.image(tag, self.out / name, self.step)
         self._last_time = time.perf_counter()  # pictures are not training time
 
     # -- reliability -----------------------------------------------------------------------
@@ -313,6 +325,15 @@ class Trainer:
         last["steps_done"] = self.step
         last["images_per_sec"] = self.images_per_sec()
         return last
+
+    def finish_loggers(self, metrics: dict[str, Any], files: list[str]) -> None:
+        """The run's final figures (PNG, as ``final/NAME``) and metrics to the loggers, rank 0."""
+        if not self.loggers:
+            return
+        for name in files:
+            if name.lower().endswith(".png"):
+                self.loggers.image(f"final/{Path(name).stem}", self.out / name, self.step)
+        self.loggers.finish(metrics, self.step)
 
     def write_pictures(self) -> list[str]:
         """The task's figures; returns the file names written (none if drawing failed: a

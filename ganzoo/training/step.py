@@ -146,8 +146,14 @@ class Step:
         """Per-epoch scores on held-out data, recorded with the epoch (none by default)."""
         return {}
 
-    def epoch_end(self, epoch: int) -> None:
-        """After epoch ``epoch`` (1-based) on rank 0: per-epoch pictures in ``ctx.out``."""
+    def epoch_end(self, epoch: int) -> dict[str, str] | None:
+        """After epoch ``epoch`` (1-based) on rank 0: per-epoch pictures in ``ctx.out``.
+
+        Returns what it drew as ``{tag: file name in ctx.out}`` (``{"samples":
+        "samples_epoch_003.png"}``): the run's loggers show each PNG under its tag, one per
+        epoch (TensorBoard's image slider). ``None``: nothing to show.
+        """
+        return None
 
     def resumed(self, epoch: int) -> None:
         """After a checkpoint of a run ``epoch`` epochs in was restored: reload what

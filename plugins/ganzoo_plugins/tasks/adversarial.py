@@ -391,10 +391,12 @@ class AdversarialStep(Step):
         fake = self.generate(*self.fixed)
         return pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(int(fake.shape[-1])))
 
-    def epoch_end(self, epoch: int) -> None:
+    def epoch_end(self, epoch: int) -> dict[str, str]:
         frame = self._frame()
         self.frames[epoch] = frame
-        pictures.save_image(frame, self.ctx.out / f"samples_epoch_{epoch:03d}.png")
+        name = f"samples_epoch_{epoch:03d}.png"
+        pictures.save_image(frame, self.ctx.out / name)
+        return {"samples": name}
 
     def resumed(self, epoch: int) -> None:
         from PIL import Image
