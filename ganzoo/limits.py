@@ -49,7 +49,7 @@ def max_params() -> int:
         value = -1
     if not (isinstance(value, int) or float(value).is_integer()) or not 1 <= value <= 2**62:
         raise ConfigError(f"{PARAMS_ENV}={raw!r} must be a positive whole number of parameters "
-                          f"(e.g. {PARAMS_ENV}=2e9), or unset for {DEFAULT_MAX_PARAMS:.0e}")
+                          f"(e.g. {PARAMS_ENV}=2e9), or unset for {DEFAULT_MAX_PARAMS:,}")
     return int(value)
 
 
