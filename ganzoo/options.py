@@ -42,7 +42,7 @@ SOURCES = "option_sources"
 #: what ResolvedOptions answers itself.
 RESERVED = {
     "train": {"model", "dataset", "settings", "resume", "nproc", "progress", "runs_dir", "values",
-              "sources", "options", "command", "saved", "record", SOURCES},
+              "sources", "options", "command", "saved", "record", SOURCES, "config", "set"},
     "eval": {"ref", "dataset", "data_root", "seed", "as_json", "json", "write"},
     "sample": {"ref", "n", "seed", "out", "out_dir"},
     "predict": {"ref", "inputs"},

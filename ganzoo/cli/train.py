@@ -20,13 +20,16 @@ from .options import given, set_option, table_command
 @click.argument("dataset", required=False)
 @click.option("--resume", "resume", type=click.Path(file_okay=False), metavar="RUN_DIR",
               help="Continue RUN_DIR from its latest checkpoint with its saved settings.")
+@click.option("--config", "config_file", metavar="FILE",
+              help="Read MODEL, DATASET, options and --set values from a TOML file (a run's "
+              "RUN_DIR/run.toml reproduces that run); flags given here override the file.")
 @click.option("--nproc", type=int, metavar="N",
               help="Train in N processes on this machine (re-runs itself under torchrun --standalone; "
               "--batch-size is per process).")
 @set_option
 @click.pass_context
 def train_cmd(ctx: click.Context, model: str | None, dataset: str | None, resume: str | None,
-              nproc: int | None, settings: tuple[str, ...], **_: Any) -> None:
+              config_file: str | None, nproc: int | None, settings: tuple[str, ...], **_: Any) -> None:
     """Train MODEL on DATASET (default: the model's default dataset) and save a result folder.
 
     \b
@@ -36,12 +39,20 @@ def train_cmd(ctx: click.Context, model: str | None, dataset: str | None, resume
     ganzoo train lstm-regressor sine
     ganzoo train dcgan celeba --data-root ~/data/celeba
     ganzoo train --resume runs/mlp-gan-digits-20250101-120000 --epochs 20
+    ganzoo train --config runs/mlp-gan-digits-20250101-120000/run.toml --out runs/again
     """
     from .. import options
     from ..config import parse_set
     from ..training import distributed, run
 
     typed = given(ctx, ctx.command.table_names())  # type: ignore[attr-defined]
+    raw_settings: dict[str, Any] = parse_set(settings)
+    if config_file is not None:
+        if resume is not None:
+            raise ConfigError(f"--config and --resume {resume} cannot be combined: a resumed run keeps "
+                              f"its saved settings (only options such as --epochs may change); drop --config")
+        model, dataset, nproc, typed, raw_settings = _from_file(config_file, model, dataset, nproc, typed,
+                                                                raw_settings)
     launch = _wants_launch(nproc, distributed)
     if resume is not None:
         if dataset is not None:
@@ -61,13 +72,28 @@ def train_cmd(ctx: click.Context, model: str | None, dataset: str | None, resume
             _saved(result, "resumed, ")
         return
     if model is None:
-        raise click.UsageError("Missing argument 'MODEL' (or pass --resume RUN_DIR).")
-    opts = options.resolve(model, dataset, parse_set(settings), typed)
+        raise click.UsageError("Missing argument 'MODEL' (or pass --resume RUN_DIR, or --config FILE "
+                               "with model = \"...\" in it).")
+    opts = options.resolve(model, dataset, raw_settings, typed)
     if launch:  # validated here once; now the same command in N processes
         distributed.launch(nproc, sys.argv[1:], click.echo)
     result = run(opts)
     if distributed.is_main_process():
         _saved(result)
+
+
+def _from_file(path: str, model: str | None, dataset: str | None, nproc: int | None, typed: dict[str, Any],
+               settings: dict[str, Any]) -> tuple[Any, ...]:
+    """The file's values under the command line's: what the user typed wins, key by key."""
+    from ..runconfig import merge_settings, read
+
+    file = read(path)
+    model = model if model is not None else file.model
+    dataset = dataset if dataset is not None else file.dataset
+    nproc = nproc if nproc is not None else file.nproc
+    typed = {**file.options, **typed}
+    merged = merge_settings(file.settings, settings, model, dataset, typed.get("loss"))
+    return model, dataset, nproc, typed, merged
 
 
 def _saved(result: Any, note: str = "") -> None:

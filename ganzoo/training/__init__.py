@@ -190,6 +190,7 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
     else:
         trainer.say(_start_line(opts, bundle, out, device, perf, trainer))
     if info.is_main:
+        _write_run_toml(opts, out, info.world_size)
         trainer.loggers = loggers.Loggers(opts.logger, loggers.LogRun(
             out=out, hparams=loggers.hparams(opts), resumed_from=trainer.step if resume is not None else None))
     try:
@@ -197,6 +198,21 @@ def _run(opts: _options.ResolvedOptions, bundle: DataBundle | None, progress: bo
     finally:
         if trainer.loggers is not None:
             trainer.loggers.close()
+
+
+def _write_run_toml(opts: _options.ResolvedOptions, out: Path, world_size: int) -> None:
+    """RUN_DIR/run.toml, the run's resolved options (rewritten by a resume, whose options may
+    differ); best effort like the pictures: config.json records the command too."""
+    import logging
+
+    from .. import runconfig
+    from ..errors import GanzooError
+
+    try:
+        runconfig.write(opts, out, world_size)
+    except (OSError, GanzooError) as exc:
+        logging.getLogger(__name__).warning("could not write %s (%s); training goes on",
+                                            out / runconfig.RUN_TOML, exc)
 
 
 def _train_and_save(opts: _options.ResolvedOptions, bundle: DataBundle, trainer: Any, model: Any, perf: Any,
