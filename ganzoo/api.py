@@ -37,9 +37,9 @@ def resolve(ref: str | os.PathLike[str]) -> Path:
     """A local folder for ``ref``: a folder, a registered pretrained name, or a Hub repo id.
 
     In this order: ``hf-hub:user/name`` is always the Hub; else an existing folder wins; else a
-    pretrained name; else a Hub repo id. A folder that shadows a pretrained name or a repo id
-    (``./alice/x`` for ``alice/x``) is loaded with a warning saying so, unless ``ref`` is written
-    as a path (``./alice/x``, ``/abs/path``, ``~/...``).
+    pretrained name; else a Hub repo id. A folder that shadows a pretrained name, or a repo id
+    that is in the Hugging Face cache (``./alice/x`` for ``alice/x``), is loaded with a warning
+    saying so, unless ``ref`` is written as a path (``./alice/x``, ``/abs/path``, ``~/...``).
     """
     from . import hub, registry
 
@@ -89,8 +89,11 @@ def _say_shadowed(ref: str) -> None:
         log.warning("using the local folder ./%s, not the pretrained model '%s' it shadows (pass ./%s "
                     "to load the folder without this warning, or rename it)", bare, bare, bare)
     elif _REPO_ID.match(bare) and hub.valid_repo_id(bare.partition("@")[0]):
-        log.warning("using the local folder ./%s, not the Hub repo %s it shadows (pass hf-hub:%s for "
-                    "the repo, or ./%s to load the folder without this warning)", bare, bare, bare, bare)
+        # Said out loud only when the repo is in the HF cache (it was loaded from the Hub here
+        # before, so the name is ambiguous to this user): `ganzoo.load("runs/x")` stays quiet.
+        say = log.warning if hub.cached_repo(bare.partition("@")[0]) else log.debug
+        say("using the local folder ./%s, not the Hub repo %s it shadows (pass hf-hub:%s for the repo, "
+            "or ./%s to load the folder without this warning)", bare, bare, bare, bare)
 
 
 def load(ref: str | os.PathLike[str], device: Any = None) -> Any:

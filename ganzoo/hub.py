@@ -507,6 +507,13 @@ def _intact(repo_id: str, folder: Path, revision: str | None, names: list[str], 
                               "again later, or tell the repo's owner"))
 
 
+def cached_repo(repo_id: str) -> bool:
+    """Whether the HF cache holds anything of the model repo ``repo_id`` (no request is made)."""
+    from huggingface_hub import constants
+
+    return (Path(constants.HF_HUB_CACHE).expanduser() / f"models--{repo_id.replace('/', '--')}").is_dir()
+
+
 def in_cache(folder: str | Path) -> bool:
     """Whether ``folder`` is in the Hugging Face cache (``HF_HUB_CACHE``, or any repo snapshot).
 

@@ -5,7 +5,8 @@ Everything runs through the real CLI against the real local Hub of tests/hub_ser
 the real HF cache layout (snapshot links into content-addressed blobs). Before the fixes:
 ``eval HUB_ID --write`` replaced the snapshot's links with its own files; a truncated cached
 ``model.safetensors`` failed forever with "re-download it" and was never fetched again; and
-``./alice/x`` or ``./dcgan.digits`` silently won over the Hub repo or the pretrained model.
+``./alice/x`` or ``./dcgan.digits`` silently won over the Hub repo (once used from the Hub) or
+the pretrained model.
 """
 
 from __future__ import annotations
@@ -152,9 +153,13 @@ def _grid_width(path: Path) -> int:
 LOCAL_W, OTHER_W = 2 * 16 + 3 * 2, 2 * 32 + 3 * 2
 
 
+@pytest.mark.slow  # six CLI runs
 def test_a_folder_named_like_a_repo_shadows_it_and_says_so(run_cli, hub, env, tmp_path):
     assert run_cli("push", str(_dcgan(tmp_path / "hub-copy", 32)), "alice/x", env=env).returncode == 0
-    _dcgan(tmp_path / "alice" / "x", 16)
+    _dcgan(tmp_path / "alice" / "x", 16)  # a folder of the repo's name in the working directory
+    res = run_cli("sample", "hf-hub:alice/x", "--n", "4", "--out", "hub.png", env=env)  # forces the Hub
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    assert _grid_width(tmp_path / "hub.png") == OTHER_W
     sent = len(hub.state.requests)
 
     res = run_cli("sample", "alice/x", "--n", "4", "--out", "local.png", env=env)
@@ -162,13 +167,17 @@ def test_a_folder_named_like_a_repo_shadows_it_and_says_so(run_cli, hub, env, tm
     assert res.stderr.strip() == ("warning: using the local folder ./alice/x, not the Hub repo alice/x it shadows "
                                   "(pass hf-hub:alice/x for the repo, or ./alice/x to load the folder without "
                                   "this warning)")
-    assert _grid_width(tmp_path / "local.png") == LOCAL_W and len(hub.state.requests) == sent
-
+    assert _grid_width(tmp_path / "local.png") == LOCAL_W
     res = run_cli("sample", "./alice/x", "--n", "4", "--out", "local2.png", env=env)
     assert res.returncode == 0 and res.stderr == "", res.stderr
-    res = run_cli("sample", "hf-hub:alice/x", "--n", "4", "--out", "hub.png", env=env)
+
+    # a run folder whose name was never loaded from the Hub (runs/x) is used quietly; --debug says so
+    _dcgan(tmp_path / "runs" / "x", 16)
+    res = run_cli("sample", "runs/x", "--n", "4", "--out", "run.png", env=env)
     assert res.returncode == 0 and res.stderr == "", res.stderr
-    assert _grid_width(tmp_path / "hub.png") == OTHER_W
+    res = run_cli("--debug", "sample", "runs/x", "--n", "4", "--out", "run.png", env=env)
+    assert "using the local folder ./runs/x, not the Hub repo runs/x" in res.stderr
+    assert len(hub.state.requests) == sent  # the local folders cost no request
 
 
 def test_a_folder_named_like_a_pretrained_model_says_so(run_cli, tmp_path):
