@@ -12,6 +12,7 @@ run the same way (same N, seed and feature extractor) and compares the headline 
     python benchmarks/reproduce.py --ship classifier.digits lstm-regressor.sine dcgan.digits mlp-gan.digits
     python benchmarks/reproduce.py                      # every shipped model
     python benchmarks/reproduce.py dcgan.digits --no-write
+    python benchmarks/reproduce.py --cards              # rewrite every shipped README.md only
 """
 
 from __future__ import annotations
@@ -92,6 +93,20 @@ def ship(name: str, n: int, seed: int) -> None:
     print("\n".join(result.lines()), flush=True)
 
 
+def card(name: str) -> None:
+    """Rewrite a shipped folder's README.md from its config.json as the current card code builds
+    it (metadata, evaluation, usage): no training, no evaluation, the weights untouched."""
+    from ganzoo.evaluate import card_text
+    from ganzoo.io import atomic_open
+    from ganzoo.weights import load_folder, read_config
+
+    folder = WEIGHTS / name
+    text = card_text(folder, read_config(folder), load_folder(folder), name)
+    with atomic_open(folder / "README.md", "w", encoding="utf-8") as fh:
+        fh.write(text)
+    print(f"wrote {folder / 'README.md'}", flush=True)
+
+
 def reproduce(name: str) -> dict[str, Any]:
     """Rerun the card's command; evaluate like the shipped numbers; compare the headline metric."""
     from ganzoo import registry
@@ -123,7 +138,12 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000, help="GAN evaluation size (capped by the test split)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-write", action="store_true", help="leave docs/benchmarks.md alone")
+    ap.add_argument("--cards", action="store_true", help="only rewrite the shipped cards from their config.json")
     args = ap.parse_args()
+    if args.cards:
+        for name in args.names or sorted(p.name for p in WEIGHTS.iterdir() if (p / "config.json").is_file()):
+            card(name)
+        return
     if args.ship:
         for name in sorted(args.names or SHIP_ORDER, key=lambda s: SHIP_ORDER.index(s)
                            if s in SHIP_ORDER else len(SHIP_ORDER)):

@@ -1,13 +1,20 @@
 """The model card (``README.md``) of a weights folder, built with huggingface_hub's ``ModelCard``.
 
-The card is what a person sees on the Hub: YAML metadata the Hub indexes (``library_name:
-ganzoo``, tags, datasets, metrics) and a body that says how the weights were made (the exact
-``ganzoo train`` command), what the network looks like (torchinfo) and how to load them.
+The card is what a person sees on the Hub: YAML metadata the Hub indexes and a body that says how
+the weights were made (the exact ``ganzoo train`` command), how good they are, what the network
+looks like (torchinfo) and how to load them. The metadata is built with ``ModelCardData`` and
+``EvalResult``, so ``huggingface_hub.ModelCard.load`` reads every field back:
+
+- ``library_name: ganzoo``, the task's ``pipeline_tag`` and ``tags``, the ``datasets``;
+- ``license``: ``config.json``'s ``license`` when it has one, else :data:`DEFAULT_LICENSE`;
+- ``model-index``: the folder's evaluation (``ganzoo eval --write``) as ``eval_results``, else
+  the task's headline metrics the training run measured on the test split; ``metrics`` names them.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +22,10 @@ from . import display
 from .io import atomic_open
 
 CARD_NAME = "README.md"
+#: The card's license when ``config.json`` names none: ganzoo's own (the shipped weights' too).
+DEFAULT_LICENSE = "apache-2.0"
+#: The usage lines' name when the card is not written for a known ref.
+PLACEHOLDER_REF = "USER/REPO"
 
 
 def _summary_text(model: Any) -> str:
@@ -26,12 +37,17 @@ def _summary_text(model: Any) -> str:
         return f"(summary unavailable: {type(exc).__name__}: {exc})"
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | None = None,
-               ref: str = "USER/REPO") -> Any:
+               ref: str = PLACEHOLDER_REF) -> Any:
     """A ``huggingface_hub.ModelCard`` for a folder's ``config.json`` (and the model, for the summary).
 
     The task (``TaskSpec``) gives the Hub ``pipeline_tag`` and tags, the picture shown first and
-    the usage lines; ``ref`` is the name those lines load.
+    the usage lines; ``ref`` is the name those lines load and the ``model-index`` entry's name
+    (the folder's name when ``ref`` is left at the placeholder).
     """
     from huggingface_hub import ModelCard, ModelCardData
 
@@ -40,18 +56,24 @@ def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | N
     name = str(config.get("model") or "model")
     task = str(config.get("task") or "")
     spec = registry.catalog().specs["task"].get(task)
-    data = config.get("dataset") if isinstance(config.get("dataset"), dict) else {}
+    data = _dict(config.get("dataset"))
     dataset_name = data.get("name") if isinstance(data.get("name"), str) else None
-    metrics = config.get("metrics") if isinstance(config.get("metrics"), dict) else {}
+    metrics = _dict(config.get("metrics"))
     tags = ["ganzoo", "pytorch", name]
     if spec is not None:
         tags += [*spec.tags, *([spec.pipeline_tag] if spec.pipeline_tag else [])]
+    license_id = config.get("license") if isinstance(config.get("license"), str) and config["license"] else None
+    index_name = ref if ref != PLACEHOLDER_REF else (Path(folder).name if folder is not None else name)
+    results = eval_results(config, spec, dataset_name)
     card_data = ModelCardData(
         library_name="ganzoo",
+        license=license_id or DEFAULT_LICENSE,
         pipeline_tag=(spec.pipeline_tag or None) if spec is not None else None,
-        tags=tags,
+        tags=list(dict.fromkeys(tags)),
         datasets=[dataset_name] if dataset_name else None,
-        metrics=sorted(metrics) or None,
+        metrics=sorted({r.metric_type for r in results}) or None,
+        model_name=index_name if results else None,
+        eval_results=results or None,
     )
 
     lines = [f"# {name}" + (f" trained on {dataset_name}" if dataset_name else ""), ""]
@@ -65,7 +87,7 @@ def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | N
     lines += ["## Use it", "", "```python", "import ganzoo", "", *python, "```", ""]
     if shell:
         lines += ["```bash", *shell, "```", ""]
-    train = config.get("train") if isinstance(config.get("train"), dict) else {}
+    train = _dict(config.get("train"))
     if train.get("command"):
         lines += ["## How it was trained", "", "```bash", str(train["command"]), "```", ""]
     if config.get("converted_from"):
@@ -76,12 +98,69 @@ def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | N
         modality = data.get("modality") if isinstance(data.get("modality"), str) else None
         lines += [f"| {k} | {v} |" for k, v in display.metrics(metrics, modality, spec)]
         lines.append("")
+    lines += _evaluation_section(config, index_name)
     lines += ["## Settings", "", "```json",
               json.dumps({"hparams": config.get("hparams", {}), "dataset": data}, indent=2, default=str),
               "```", ""]
     if model is not None:
         lines += ["## Architecture", "", "```", _summary_text(model), "```", ""]
     return ModelCard(f"---\n{card_data.to_yaml()}\n---\n\n" + "\n".join(lines))
+
+
+def eval_results(config: dict[str, Any], spec: Any, dataset_name: str | None) -> list[Any]:
+    """The card's ``model-index`` results (``huggingface_hub.EvalResult``), finite numbers only.
+
+    A recorded evaluation (``config.json``'s ``evaluation``, from ``ganzoo eval --write``) wins;
+    without one, the task's headline metrics (``TaskSpec.metrics``) that training measured on the
+    test split. Loss curves and speeds are never evaluation results.
+    """
+    from huggingface_hub import EvalResult
+
+    evaluation = _dict(config.get("evaluation"))
+    if _dict(evaluation.get("metrics")):
+        values = evaluation["metrics"]
+        dataset = str(evaluation.get("dataset") or dataset_name or "")
+    else:
+        headline = set(spec.metrics) if spec is not None else set()
+        values = {k: v for k, v in _dict(config.get("metrics")).items() if k in headline}
+        dataset = dataset_name or ""
+    if not dataset:
+        return []
+    task_type = (spec.pipeline_tag if spec is not None and spec.pipeline_tag else
+                 str(evaluation.get("task") or config.get("task") or "other"))
+    return [EvalResult(task_type=task_type, dataset_type=dataset, dataset_name=dataset, dataset_split="test",
+                       metric_type=key, metric_name=key, metric_value=float(value))
+            for key, value in values.items()
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)]
+
+
+def _evaluation_section(config: dict[str, Any], name: str) -> list[str]:
+    """The ``## Evaluation`` section of a folder evaluated with ``ganzoo eval --write``."""
+    from . import registry, tasks
+    from .evaluate import fmt
+
+    ev = _dict(config.get("evaluation"))
+    if not _dict(ev.get("metrics")):
+        return []
+    how = f"N={ev.get('n')}, seed {ev.get('seed')}" + (f", {ev['feature_extractor']}"
+                                                       if ev.get("feature_extractor") else "")
+    lines = ["## Evaluation", "", f"Measured by `ganzoo eval {name}` on the `{ev.get('dataset')}` test split "
+             f"({how}).", ""]
+    lines += [f"- {note}" for note in ev.get("notes", []) if isinstance(note, str)]
+    lines += ["", "| metric | value | target |", "|---|---|---|"]
+    targets = _dict(ev.get("targets"))
+    for key, value in ev["metrics"].items():
+        t = _dict(targets.get(key))
+        shown = fmt(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+        lines.append(f"| {key} | {shown} | "
+                     + (f"{t.get('target')}: {'pass' if t.get('pass') else 'FAIL'}" if t else "") + " |")
+    task = str(ev.get("task") or "")
+    if task in registry.names("task"):
+        for note in tasks.get(task).card_notes(config):
+            lines += ["", note]
+    versions = _dict(ev.get("versions"))
+    lines += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()), ""]
+    return lines
 
 
 def shown_pictures(config: dict[str, Any], folder: str | Path) -> list[str]:

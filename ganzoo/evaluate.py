@@ -232,37 +232,8 @@ def record(folder: str | Path, evaluation: Evaluation, name: str | None = None) 
 
 
 def card_text(folder: Path, config: dict[str, Any], model: Any, name: str) -> str:
-    """The weights folder's card with the evaluation as Hub ``eval_results`` and a section."""
-    from huggingface_hub import EvalResult
-
-    from . import registry, tasks
+    """The weights folder's card: the evaluation as Hub ``eval_results`` and a section (both are
+    the card's own, see :mod:`ganzoo.card`, so a pushed card keeps them too)."""
     from .card import build_card
 
-    card = build_card(config, model, folder, ref=name)
-    ev = config["evaluation"]
-    spec = registry.get_task(ev["task"])
-    how = f"N={ev['n']}, seed {ev['seed']}" + (f", {ev['feature_extractor']}" if ev.get("feature_extractor") else "")
-    card.data.model_name = name
-    card.data.eval_results = [
-        EvalResult(task_type=spec.pipeline_tag or ev["task"], dataset_type=ev["dataset"],
-                   dataset_name=ev["dataset"], dataset_split="test", metric_type=key,
-                   metric_name=key, metric_value=value)
-        for key, value in ev["metrics"].items()
-    ]
-    body = card.text
-    lines = ["## Evaluation", "", f"Measured by `ganzoo eval {name}` on the `{ev['dataset']}` test split "
-             f"({how}).", ""]
-    lines += [f"- {note}" for note in ev.get("notes", [])]
-    lines += ["", "| metric | value | target |", "|---|---|---|"]
-    targets = ev.get("targets", {})
-    for key, value in ev["metrics"].items():
-        t = targets.get(key)
-        lines.append(f"| {key} | {fmt(value)} | "
-                     + (f"{t['target']}: {'pass' if t['pass'] else 'FAIL'}" if t else "") + " |")
-    for note in tasks.get(ev["task"]).card_notes(config):
-        lines += ["", note]
-    lines += ["", "Versions: " + ", ".join(f"{k} {v}" for k, v in ev.get("versions", {}).items()), ""]
-    section = "\n".join(lines)
-    marker = "## Settings"
-    body = body.replace(marker, section + "\n" + marker, 1) if marker in body else body + "\n" + section
-    return f"---\n{card.data.to_yaml()}\n---\n\n{body.lstrip()}"
+    return str(build_card(config, model, folder, ref=name))

@@ -243,6 +243,22 @@ def test_run_folder_pushes_only_the_model_with_a_card_naming_the_repo(run_cli, h
     assert 'ganzoo.load("USER/REPO")' in (trained / "README.md").read_text(encoding="utf-8")
 
 
+def test_pushed_card_keeps_the_evaluation_as_model_index(run_cli, hub, hub_env, tmp_path):
+    """The card push rebuilds (to name the repo) still carries the evaluation the Hub indexes."""
+    import json
+
+    from huggingface_hub import ModelCard
+
+    folder = shutil.copytree(Path(__file__).resolve().parent.parent / "weights" / "classifier.digits",
+                             tmp_path / "classifier.digits")
+    _push_and_check(run_cli, folder, "alice/classifier", hub_env, hub)
+    data = ModelCard(_repo_files(hub, "alice/classifier")["README.md"].decode()).data
+    measured = json.loads((folder / "config.json").read_text())["evaluation"]["metrics"]
+    assert data.library_name == "ganzoo" and data.pipeline_tag == "image-classification"
+    assert data.license == "apache-2.0" and data.model_name == "alice/classifier"
+    assert {r.metric_type: r.metric_value for r in data.eval_results} == measured
+
+
 def test_card_on_a_branch_names_the_revision(run_cli, hub, hub_env, run_dir):
     res = run_cli("push", str(run_dir), "alice/branchy@dev", env=hub_env)
     assert res.returncode == 0, res.stderr

@@ -79,6 +79,82 @@ def test_model_card_has_metadata_command_and_summary(gan_dir: Path) -> None:
     assert CONFIG["train"]["command"] in card.text
     assert "Total params" in card.text  # the torchinfo summary
     assert 'ganzoo.load(' in card.text
+    # A run's training metrics (losses, speeds) are not evaluation results: no model-index.
+    assert card.data.pipeline_tag == "unconditional-image-generation" and card.data.license == "apache-2.0"
+    assert card.data.eval_results is None and "model-index" not in card.content
+    assert card.data.metrics is None
+
+
+#: The Hub's pipeline types (huggingface.js, packages/tasks/src/pipelines.ts): the Hub refuses a
+#: card whose pipeline_tag is not one of them.
+HUB_PIPELINE_TAGS = {
+    "text-classification", "token-classification", "table-question-answering", "question-answering",
+    "zero-shot-classification", "translation", "summarization", "feature-extraction", "text-generation",
+    "text2text-generation", "fill-mask", "sentence-similarity", "text-to-speech", "text-to-audio",
+    "automatic-speech-recognition", "audio-to-audio", "audio-classification", "audio-text-to-text",
+    "voice-activity-detection", "depth-estimation", "image-classification", "object-detection",
+    "image-segmentation", "text-to-image", "image-to-text", "image-to-image", "image-to-video",
+    "unconditional-image-generation", "video-classification", "reinforcement-learning", "robotics",
+    "tabular-classification", "tabular-regression", "tabular-to-text", "table-to-text", "multiple-choice",
+    "text-ranking", "text-retrieval", "time-series-forecasting", "text-to-video", "image-text-to-text",
+    "visual-question-answering", "document-question-answering", "zero-shot-image-classification",
+    "graph-ml", "mask-generation", "zero-shot-object-detection", "text-to-3d", "image-to-3d",
+    "image-feature-extraction", "video-text-to-text", "keypoint-detection", "visual-document-retrieval",
+    "any-to-any", "other",
+}
+SHIPPED = sorted(p for p in (Path(__file__).resolve().parent.parent / "weights").iterdir()
+                 if (p / "config.json").is_file())
+
+
+def test_every_built_in_task_names_a_hub_pipeline_tag() -> None:
+    from ganzoo import registry
+
+    tags = {spec.name: spec.pipeline_tag for spec in registry.find(kind="task") if spec.plugin == "tasks"}
+    assert tags == {"adversarial": "unconditional-image-generation", "conditional": "unconditional-image-generation",
+                    "classification": "image-classification", "regression": "time-series-forecasting"}
+    assert set(tags.values()) <= HUB_PIPELINE_TAGS
+
+
+@pytest.mark.parametrize("folder", SHIPPED, ids=lambda p: p.name)
+def test_shipped_cards_read_back_with_hub_metadata_and_are_current(folder: Path) -> None:
+    """ModelCard.load gives back what the Hub indexes, and the card is what the code builds now."""
+    from huggingface_hub import ModelCard
+
+    from ganzoo import registry
+    from ganzoo.card import build_card
+    from ganzoo.weights import load_folder, read_config
+
+    config = read_config(folder)
+    data = ModelCard.load(folder / "README.md").data
+    assert data.library_name == "ganzoo" and data.license == "apache-2.0"
+    assert data.pipeline_tag == registry.get_task(config["task"]).pipeline_tag
+    assert data.datasets == [config["dataset"]["name"]]
+    assert {"ganzoo", "pytorch", config["model"]} <= set(data.tags)
+    assert data.model_name == folder.name
+    measured = config["evaluation"]["metrics"]
+    assert {r.metric_type: r.metric_value for r in data.eval_results} == measured
+    assert {(r.task_type, r.dataset_name, r.dataset_split) for r in data.eval_results} == \
+        {(data.pipeline_tag, config["evaluation"]["dataset"], "test")}
+    assert data.metrics == sorted(measured)
+    built = str(build_card(config, load_folder(folder), folder, ref=folder.name))
+    assert (folder / "README.md").read_text(encoding="utf-8") == built, \
+        "stale card: python benchmarks/reproduce.py --cards"
+
+
+def test_card_of_a_run_lists_the_tasks_test_metrics_and_its_own_license(tmp_path: Path) -> None:
+    """Without ``ganzoo eval --write``, the task's headline metrics measured on the test split during
+    training are the model-index; config.json's license wins over the default."""
+    from huggingface_hub import ModelCard
+
+    model = ganzoo.create_model("classifier", channels=1, image_size=8, num_classes=3, hidden=4)
+    config = {"model": "classifier", "dataset": {"name": "digits"}, "license": "mit",
+              "metrics": {"train_loss": 0.2, "test_loss": 0.3, "test_accuracy": 0.91, "images_per_sec": 1e4}}
+    folder = save_folder(model, tmp_path / "clf", config)
+    card = ModelCard.load(folder / "README.md")
+    assert card.data.license == "mit" and card.data.pipeline_tag == "image-classification"
+    assert [(r.metric_type, r.metric_value, r.dataset_name, r.dataset_split) for r in card.data.eval_results] == \
+        [("test_accuracy", 0.91, "digits", "test")]
+    assert card.data.model_name == "clf" and card.data.metrics == ["test_accuracy"]
 
 
 @pytest.mark.parametrize("prefix", ["module.", "_orig_mod.", "_orig_mod.module."])

@@ -111,8 +111,10 @@ def register_tasks(register):
         builder="ganzoo_plugins.tasks.conditional:ConditionalTask",
         description="Class-conditional GANs: D judges (image, label) pairs, G draws for a label; "
                     "any GAN loss plugin",
-        pipeline_tag="conditional-image-generation",
-        tags=("gan", "class-conditional"),
+        # The Hub has no class-conditional task and refuses a pipeline_tag it does not know: its
+        # noise-to-image task, with the tags saying the class is asked for.
+        pipeline_tag="unconditional-image-generation",
+        tags=("gan", "class-conditional", "conditional-image-generation"),
         metrics=("label_agreement", "min_class_agreement", "mean_confidence", "fid", "fid_floor",
                  "fid_ratio", "fid_class", "fid_class_ratio"),
         targets=CONDITIONAL_TARGETS,
