@@ -26,6 +26,7 @@ __all__ = [
     "GanzooError",
     "__version__",
     "create_model",
+    "export",
     "hookimpl",
     "list_datasets",
     "list_losses",
@@ -93,4 +94,8 @@ def __getattr__(name: str) -> Any:
         from .training import train
 
         return train
+    if name == "export":
+        from .exporting import export
+
+        return export
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")

@@ -72,3 +72,7 @@ class TrainingError(GanzooError):
     """Training cannot go on (for example the loss became NaN)."""
 
     exit_code = 3
+
+
+class ExportError(GanzooError):
+    """A model cannot be written in the asked format, or the written file disagrees with it."""

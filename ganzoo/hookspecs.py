@@ -72,3 +72,13 @@ def register_loggers(register: Callable[..., None]) -> None:
     ``metrics.jsonl`` record, the task's pictures and the final metrics. A logger that raises is
     one warning line and is dropped for the rest of the run; training goes on.
     """
+
+
+@hookspec
+def register_exporters(register: Callable[..., None]) -> None:
+    """Register export formats: call ``register(ExporterSpec(...))`` for each.
+
+    The spec's builder, ``"module:attr"``, must return a :class:`ganzoo.exporting.Exporter` when
+    called with no arguments. What a model's exported network takes and returns comes from the
+    model (:meth:`ganzoo.modeling.ZooModel.export_signature`), never from the exporter.
+    """

@@ -13,9 +13,9 @@ from typing import Any
 
 from . import plugins
 from .errors import DuplicateName, UnknownName
-from .specs import DatasetSpec, LoggerSpec, LossSpec, ModelSpec, TaskSpec, WeightsSpec
+from .specs import DatasetSpec, ExporterSpec, LoggerSpec, LossSpec, ModelSpec, TaskSpec, WeightsSpec
 
-KINDS = ("model", "dataset", "loss", "task", "pretrained", "logger")
+KINDS = ("model", "dataset", "loss", "task", "pretrained", "logger", "exporter")
 _HOOKS = {
     "model": ("register_models", ModelSpec),
     "dataset": ("register_datasets", DatasetSpec),
@@ -23,6 +23,7 @@ _HOOKS = {
     "task": ("register_tasks", TaskSpec),
     "pretrained": ("register_weights", WeightsSpec),
     "logger": ("register_loggers", LoggerSpec),
+    "exporter": ("register_exporters", ExporterSpec),
 }
 
 

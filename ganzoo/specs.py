@@ -256,6 +256,24 @@ class TaskSpec(_Spec):
 
 
 @dataclass(frozen=True)
+class ExporterSpec(_Spec):
+    """A file format models can be exported to (``ganzoo export REF --format NAME``).
+
+    ``builder()`` returns a :class:`ganzoo.exporting.Exporter`, which writes the file and runs it
+    back, so every export is checked against the model. ``suffix`` is the file name's usual
+    ending (``.onnx``). ``requires`` names the Python modules it imports (an optional extra, never
+    a ganzoo dependency): a missing one stops ``ganzoo export`` before the model loads, in one
+    line that ends with ``install`` (e.g. ``pip install 'ganzoo[export]'``).
+    """
+
+    suffix: str = ""
+    requires: tuple[str, ...] = ()
+    install: str = ""
+
+    kind = "exporter"
+
+
+@dataclass(frozen=True)
 class WeightsSpec:
     """Pretrained weights: ``arch.tag`` naming as in timm (``dcgan.digits``)."""
 

@@ -96,6 +96,10 @@ def command_lines(draw: st.DrawFn, shared: dict[str, str]) -> list[str]:
         base = [shared["classifier"], shared["png"]]
     elif verb == "push":
         base = [shared["gan"], "alice/x"]
+    elif verb == "export":  # torchscript: the ONNX exporter's imports (torch._dynamo, triton) would take
+        # ~0.5 GiB of the capped worker's address space for every later example; tests/test_export.py runs it
+        base = [draw(st.sampled_from([shared["gan"], shared["cgan"], shared["classifier"]])), "--format",
+                "torchscript", "--out", "model.pt"]
     else:  # convert
         base = [shared["state_dict"], "mlp-gan", "--out", "converted"]
     if base and draw(st.booleans()):  # a hostile positional instead of a valid one
@@ -115,7 +119,7 @@ def command_lines(draw: st.DrawFn, shared: dict[str, str]) -> list[str]:
 
 _VERBS: dict[str, dict[str, bool]] = {v: _options(v) for v in
                                       ("list", "info", "summary", "train", "sample", "predict", "push",
-                                       "convert", "eval")}
+                                       "convert", "eval", "export")}
 
 
 def test_every_verb_is_covered() -> None:

@@ -139,7 +139,7 @@ def test_plugins_load_lazily_and_exactly_once(tmp_path):
 
 
 @pytest.mark.parametrize("hook", ["register_models", "register_datasets", "register_losses", "register_tasks",
-                                  "register_weights"])
+                                  "register_weights", "register_exporters"])
 def test_every_hook_is_documented_and_reaches_the_registry(hook):
     from ganzoo import hookspecs, plugins, registry
 

@@ -39,6 +39,10 @@ class GenerativeModel(ZooModel):
     """A GAN: ``generator`` maps latent vectors to images in [-1, 1]; ``discriminator`` emits logits."""
 
     task = "adversarial"
+    #: An exported generator maps latents z (N(0, 1), shape :meth:`latent_shape`) to images in
+    #: the model's value range.
+    export_inputs = ("z",)
+    export_outputs = ("images",)
     generator: nn.Module
     discriminator: nn.Module
 

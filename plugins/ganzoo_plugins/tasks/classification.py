@@ -30,6 +30,9 @@ class ClassifierModel(ZooModel):
     """An image classifier: (N, C, H, W) in [-1, 1] -> (N, num_classes) logits."""
 
     task = "classification"
+    #: An exported classifier maps images in the model's value range to one logit per class.
+    export_inputs = ("images",)
+    export_outputs = ("logits",)
     net: nn.Module
 
     def networks(self) -> dict[str, nn.Module]:

@@ -44,6 +44,8 @@ class ConditionalGenerativeModel(GenerativeModel):
     """A class-conditional GAN: ``generator(z, labels)`` and ``discriminator(images, labels)``."""
 
     task = "conditional"
+    #: An exported generator takes class indices (int64, one per latent) beside the latents.
+    export_inputs = ("z", "labels")
 
     @property
     def num_classes(self) -> int:

@@ -29,6 +29,10 @@ class RegressorModel(ZooModel):
     task = "regression"
     #: Tiny and overhead-bound: bf16 only adds casts, and rounding accumulates over time steps.
     auto_precision = False
+    #: An exported regressor maps windows of a series (any length) to the next value at each step.
+    export_inputs = ("series",)
+    export_outputs = ("prediction",)
+    export_axes = {"series": {1: "time"}, "prediction": {1: "time"}}
     net: nn.Module
 
     def networks(self) -> dict[str, nn.Module]:
