@@ -40,8 +40,11 @@ RUN_TOML = "run.toml"
 #: Keys besides the option table's: the positional arguments and the launcher's ``--nproc``.
 TOP = ("model", "dataset", "nproc")
 SET = "set"
-#: A run file is a page of options; a larger file is refused before it is parsed.
-MAX_BYTES = 1 << 20
+#: A run file is a page of options (a run.toml is about 1 KB): a larger file, or a longer line, is
+#: refused before it is parsed. The line limit bounds a dotted key's depth (``a.a.a...``), which
+#: tomllib parses in time quadratic in it (a 1 MiB key line took minutes).
+MAX_BYTES = 64 << 10
+MAX_LINE = 1024
 _PREFIXES = ("model", "data", "loss")
 
 
@@ -77,10 +80,13 @@ def read(path: str | Path) -> FileConfig:
                 raise ConfigError(f"{path}: nproc must be an integer >= 1, got {_shown(value)}")
             out.nproc = value
         elif key in table:
+            if isinstance(value, dict):  # [epochs] or epochs.x = 1
+                raise ConfigError(f"{path}: {key} is a table; an option takes one value ({key} = ...)")
             try:
                 out.options[key] = _options.coerce(table[key], value, table[key].default)
-            except ConfigError as exc:
-                raise ConfigError(f"{path}: {exc}") from None
+            except ConfigError as exc:  # the message quotes the value: keep it one readable line
+                text = str(exc)
+                raise ConfigError(f"{path}: {text if len(text) <= 300 else text[:297] + '...'}") from None
         else:
             raise UnknownName("key", raw_key, [*TOP, *table, SET], hint="ganzoo train --help",
                               where=str(path))
@@ -97,14 +103,23 @@ def _load(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"--config {path}: cannot read it ({exc.strerror or exc})") from None
     if len(raw) > MAX_BYTES:
-        raise ConfigError(f"--config {path}: larger than {MAX_BYTES >> 20} MiB; a run file is a page "
+        raise ConfigError(f"--config {path}: larger than {MAX_BYTES >> 10} KiB; a run file is a page "
                           f"of options (see docs/training.md)")
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"--config {path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > MAX_LINE:
+            raise ConfigError(f"--config {path}: line {number} is {len(line):,} characters long, over "
+                              f"{MAX_LINE:,}; a run file holds one short KEY = VALUE per line")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"--config {path}: not valid TOML ({' '.join(str(exc).split())})") from None
+    except RecursionError:  # the parser recurses once per nested array or inline table
+        raise ConfigError(f"--config {path}: its arrays or tables nest too deeply to read; a run file "
+                          f"is flat (see docs/training.md)") from None
 
 
 def _settings(path: Path, value: Any, prefix: str = "") -> dict[str, Any]:
