@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib
+import importlib.util
 import io
 import json
 import logging
@@ -85,6 +86,19 @@ class Exported:
         return (f"wrote {self.path}{', replacing the existing file' if replaced else ''} ({self.format}: "
                 f"{self.signature.shapes()} -> {outs}; {self.runtime} matches torch to "
                 f"{self.max_abs_diff:.1e} max abs difference)")
+
+
+def missing(spec: ExporterSpec) -> list[str]:
+    """The modules of ``spec.requires`` that are not installed (looked up, not imported)."""
+    absent = []
+    for module in spec.requires:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # a parent package missing; a module blocked in sys.modules
+            found = False
+        if not found:
+            absent.append(module)
+    return absent
 
 
 def exporter(name: str) -> Exporter:

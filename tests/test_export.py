@@ -344,3 +344,11 @@ def test_exporters_are_plugins_listed_like_everything_else(tmp_path: Path) -> No
     finally:
         plugins.unregister_plugin("formats")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.pkl"]
+
+
+def test_info_says_how_to_use_a_format_and_what_it_needs(run_cli) -> None:
+    res = run_cli("info", "onnx")
+    assert res.returncode == 0, res.stderr
+    assert "use with:        ganzoo export REF --format onnx --out FILE.onnx" in res.stdout
+    assert "needs:           onnx, onnxscript, onnxruntime\n" in res.stdout  # installed: nothing to add
+    assert "settings" not in res.stdout

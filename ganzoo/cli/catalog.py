@@ -167,6 +167,13 @@ def info_cmd(name: str, as_json: bool) -> None:
         lines += [f"turn on with:    ganzoo train ... --logger {spec.name}",
                   f"needs:           {', '.join(spec.requires) or '-'}"
                   + (f" (not installed: {spec.install or 'pip install ' + ' '.join(absent)})" if absent else "")]
+    elif spec.kind == "exporter":
+        from ..exporting import missing
+
+        absent = missing(spec)
+        lines += [f"use with:        ganzoo export REF --format {spec.name} --out FILE{spec.suffix or ''}",
+                  f"needs:           {', '.join(spec.requires) or 'torch only'}"
+                  + (f" (not installed: {spec.install or 'pip install ' + ' '.join(absent)})" if absent else "")]
     elif spec.kind == "task":
         lines += _task_lines(spec)
     elif spec.kind == "pretrained":
@@ -174,7 +181,7 @@ def info_cmd(name: str, as_json: bool) -> None:
                   f"path:            {spec.path}"]
         lines += [f"{k + ':':<17} {text}" if len(k) >= 16 else f"{k + ':':<17}{text}"
                   for k, text in _headline(spec)]
-    if spec.kind not in ("pretrained", "task", "logger"):
+    if spec.kind not in ("pretrained", "task", "logger", "exporter"):
         lines.append("settings (--set KEY=VALUE):")
         lines += _params_table(spec.params)
     click.echo("\n".join(lines))
