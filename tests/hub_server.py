@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import re
 import secrets
@@ -183,6 +184,9 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._body()
             self.connection.shutdown(socket.SHUT_RDWR)
+        self.rfile.close()  # the socket's files hold it open: close them, or close() is deferred
+        self.wfile.close()  # until the server's own shutdown(SHUT_WR), a FIN before the RST
+        self.wfile = io.BytesIO()  # what the server flushes after the handler
         self.connection.close()
 
     def do_GET(self) -> None:  # noqa: N802

@@ -79,18 +79,21 @@ def _push_dies(run_cli, hub, env, weights, where: tuple[str, str], how: str) -> 
     return line
 
 
-@pytest.mark.parametrize("how,reason", [("close", "Server disconnected without sending a response"),
-                                        ("reset", "Connection reset by peer")])
-def test_dies_on_the_commit(run_cli, hub, env, weights, how, reason):
+DISCONNECTED, RESET = "Server disconnected without sending a response", "Connection reset by peer"
+
+
+@pytest.mark.parametrize("how,reasons", [("close", [DISCONNECTED]),
+                                         ("reset", [RESET, DISCONNECTED])])  # rarely, a reset reads as EOF
+def test_dies_on_the_commit(run_cli, hub, env, weights, how, reasons):
     line = _push_dies(run_cli, hub, env, weights, COMMIT, how)
-    assert "after the commit was sent" in line and reason in line
+    assert "after the commit was sent" in line and any(r in line for r in reasons)
     assert "may or may not have landed" in line and f"check {hub.endpoint}/alice/x and push again" in line
 
 
 @pytest.mark.slow  # huggingface_hub retries an upload 5 times, 23 s of backoff
 def test_dies_on_every_file_upload(run_cli, hub, env, weights):
     line = _push_dies(run_cli, hub, env, weights, LFS_PUT, "reset")
-    assert "broke during the push (" in line and "Connection reset by peer" in line
+    assert "broke during the push (" in line and (RESET in line or DISCONNECTED in line)
     assert "nothing was published (the commit was never sent): push again" in line
     assert "Retrying" not in line
 
