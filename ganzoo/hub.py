@@ -418,10 +418,21 @@ def download(ref: str, token: str | None = None) -> Path:
         return _download(ref, token)
 
 
+def _check_token(repo_id: str, token: str | None, given: bool) -> None:
+    """A token travels in an HTTP header, which holds printable ASCII only: any other character
+    (a mistyped or mis-encoded HF_TOKEN) would fail deep inside the HTTP client. The token itself
+    is never shown."""
+    if token and not (token.isascii() and token.isprintable()):
+        source = "--token" if given else "HF_TOKEN or the saved login"
+        raise HubError(f"{repo_id}: the Hub token from {source} holds characters no token has (non-ASCII "
+                       "or control characters); copy it again from your Hub settings (or run `hf auth login`)")
+
+
 def _download(ref: str, token: str | None) -> Path:
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import get_token, snapshot_download
 
     repo_id, revision = split_ref(ref)
+    _check_token(repo_id, token or get_token(), token is not None)
     with hub_errors(repo_id, "download it"):
         folder = Path(snapshot_download(repo_id, revision=revision, allow_patterns=[CONFIG_NAME],
                                         token=token))
@@ -538,6 +549,7 @@ def upload(files: Mapping[str, Path | bytes], repo_id: str, *, private: bool = F
     """
     from huggingface_hub import CommitOperationAdd, HfApi, get_token
 
+    _check_token(repo_id, token or get_token(), token is not None)
     token = token or get_token()
     if not token:
         raise HubError(f"{repo_id}: no Hub token: run `hf auth login` or set HF_TOKEN (or pass "

@@ -90,3 +90,19 @@ def test_real_hub_errors_with_password_in_the_endpoint(run_cli, tmp_path, weight
 ])
 def test_redact(text, shown):
     assert redact(text) == shown
+
+
+@pytest.mark.parametrize("token", ["hf_sécret", "hf_sec\tret\x07", "hf_\udcffsecret"])
+def test_a_token_no_http_header_can_carry_is_one_line_and_never_sent(run_cli, tmp_path, weights, token):
+    """A mis-encoded HF_TOKEN or --token failed inside the HTTP client with a traceback (exit 1)."""
+    with HubServer(tmp_path / "hub-storage", {TOKEN: "alice"}) as hub:
+        env = _env(hub.endpoint, tmp_path)
+        for args, env_token, source in ((["push", str(weights), "alice/x", "--token", token], "", "--token"),
+                                        (["push", str(weights), "alice/x"], token, "HF_TOKEN"),
+                                        (["sample", "alice/x"], token, "HF_TOKEN")):
+            res = run_cli(*args, env={**env, "HF_TOKEN": env_token})
+            assert res.returncode == 2, res.stderr
+            lines = res.stderr.strip().splitlines()
+            assert len(lines) == 1 and f"the Hub token from {source}" in lines[0], res.stderr
+            assert "secret" not in res.stdout + res.stderr and "sec\tret" not in res.stdout + res.stderr
+        assert hub.state.requests == []
