@@ -148,3 +148,17 @@ def truncate(path: Path, keep: int = 200) -> Path:
     data = path.read_bytes()
     path.write_bytes(data[:keep])
     return path
+
+
+def png_1bit(path: Path, width: int, height: int) -> Path:
+    """A valid all-black 1-bit PNG of width x height pixels, a few kB on disk."""
+    row = b"\0" + bytes((width + 7) // 8)
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+    return path

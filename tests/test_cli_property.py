@@ -32,7 +32,7 @@ import ganzoo
 from ganzoo.api import resolve
 
 HERE = Path(__file__).resolve().parent
-CAP = 4 * 2**30  # address space: torch maps ~1.5 GiB of libraries on import
+CAP = 8 * 2**30  # address space: torch maps ~1.5 GiB of libraries, the ONNX exporter ~0.5 GiB more
 RSS_CAP = 2 * 2**30
 ANSWER_TIMEOUT = 240  # seconds for one command line; a hang fails the test
 

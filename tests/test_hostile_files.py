@@ -10,8 +10,6 @@ from the unpickler before the fix).
 from __future__ import annotations
 
 import hashlib
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ import torch
 import ganzoo
 from ganzoo.weights import save_folder
 
+from formats import png_1bit
 from hub_server import HubServer
 
 TOKEN = "hf_alice_secret_token"
@@ -62,26 +61,12 @@ def test_push_with_a_non_utf8_readme_publishes_a_rebuilt_card(run_cli, tmp_path)
 # predict: decompression bombs
 
 
-def _png(path: Path, width: int, height: int) -> Path:
-    """A valid all-black 1-bit PNG of width x height pixels, a few kB on disk."""
-    row = b"\0" + bytes((width + 7) // 8)
-    packer = zlib.compressobj(9)
-    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-
-    def chunk(tag: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b""))
-    return path
-
-
 def test_predict_refuses_a_decompression_bomb(run_cli, tmp_path):
     from PIL import Image
 
-    bomb = _png(tmp_path / "bomb.png", 20_000, 20_000)  # 400 M pixels > 2 x MAX_IMAGE_PIXELS
+    bomb = png_1bit(tmp_path / "bomb.png", 20_000, 20_000)  # 400 M pixels > 2 x MAX_IMAGE_PIXELS
     assert bomb.stat().st_size < 100_000 and 20_000 * 20_000 > 2 * Image.MAX_IMAGE_PIXELS
-    ok = _png(tmp_path / "ok.png", 28, 28)
+    ok = png_1bit(tmp_path / "ok.png", 28, 28)
     res = run_cli("predict", "classifier.digits", str(ok), str(bomb))
     _one_line(res, f"{bomb}: refused, too many pixels to decode safely", "400000000 pixels",
               "shrink the image first (the model reads it at 28x28)")
@@ -91,7 +76,7 @@ def test_predict_refuses_a_decompression_bomb(run_cli, tmp_path):
 def test_predict_reads_an_image_just_over_the_limit_with_one_warning(run_cli, tmp_path):
     from PIL import Image
 
-    big = _png(tmp_path / "big.png", 9_500, 9_500)  # 90.25 M pixels: over the limit, under twice it
+    big = png_1bit(tmp_path / "big.png", 9_500, 9_500)  # 90.25 M pixels: over the limit, under twice it
     assert Image.MAX_IMAGE_PIXELS < 9_500 ** 2 < 2 * Image.MAX_IMAGE_PIXELS
     res = run_cli("predict", "classifier.digits", str(big))
     assert res.returncode == 0, res.stderr
