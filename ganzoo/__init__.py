@@ -1,5 +1,11 @@
 """ganzoo: a plugin-based model zoo for PyTorch GANs and classic models.
 
+Every CLI verb is a function here that returns objects and prints nothing (the CLI prints
+what they return): ``list_models`` and friends (``ganzoo list``), :func:`info`, :func:`summary`,
+:func:`create_model`, :func:`load`, :func:`train`, :func:`sample`, :func:`predict`,
+:func:`evaluate` (``ganzoo eval``), :func:`push`, :func:`convert` and :func:`export`. Bad input
+raises a :class:`GanzooError` subclass. docs/python.md shows each with an example.
+
 Importing this package does not import torch; the heavy parts load on first use, so
 ``ganzoo list`` and ``ganzoo --help`` stay fast.
 
@@ -7,17 +13,23 @@ Importing this package does not import torch; the heavy parts load on first use,
 >>> ganzoo.list_models()            # doctest: +SKIP
 ['classifier', 'classifier-cnn', 'dcgan', 'lstm-regressor', 'mlp-gan']
 >>> g = ganzoo.load("dcgan.digits")  # doctest: +SKIP
->>> g.sample(64).shape               # doctest: +SKIP
+>>> ganzoo.sample(g, 64, seed=0).images.shape  # doctest: +SKIP
 torch.Size([64, 1, 32, 32])
+
+``ganzoo.sample``, ``ganzoo.evaluate`` and ``ganzoo.summary`` are these functions, not the
+submodules of the same names: import from those with ``from ganzoo.sample import ...``.
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import GanzooError
 from .hookspecs import hookimpl
+from .verbs import convert, evaluate, info, predict, sample, summary
 
 if TYPE_CHECKING:
     from .modeling import ZooModel
@@ -25,16 +37,22 @@ if TYPE_CHECKING:
 __all__ = [
     "GanzooError",
     "__version__",
+    "convert",
     "create_model",
+    "evaluate",
     "export",
     "hookimpl",
+    "info",
     "list_datasets",
     "list_losses",
     "list_models",
     "list_pretrained",
     "list_tasks",
     "load",
+    "predict",
     "push",
+    "sample",
+    "summary",
     "train",
 ]
 
@@ -99,3 +117,20 @@ def __getattr__(name: str) -> Any:
 
         return export
     raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
+
+
+class _Package(types.ModuleType):
+    """The ``ganzoo`` module, keeping its verbs when the submodules of the same name load.
+
+    Importing ``ganzoo.sample`` (the module) would otherwise rebind ``ganzoo.sample`` from the
+    function to the module, so what ``ganzoo.sample`` is would depend on what was imported first.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _VERBS and isinstance(value, types.ModuleType):
+            return  # the submodule stays in sys.modules: `from ganzoo.sample import ...` works
+        super().__setattr__(name, value)
+
+
+_VERBS = frozenset({"evaluate", "sample", "summary"})
+sys.modules[__name__].__class__ = _Package

@@ -122,3 +122,37 @@ def find(pattern: str = "*", kind: str | None = None) -> list[Any]:
             if fnmatch.fnmatchcase(name, pattern):
                 out.append(catalog().specs[k][name])
     return out
+
+
+def lookup(name: str) -> Any:
+    """The spec registered as ``name``, whatever its kind; an unknown name raises naming the kind
+    the user most likely meant (``unknown model 'dcgna'``)."""
+    cat = catalog()
+    for kind in KINDS:
+        if name in cat.specs[kind]:
+            return cat.specs[kind][name]
+    everything = {n: kind for kind in KINDS for n in cat.specs[kind]}
+    error = UnknownName("name", name, everything)
+    if error.matches:
+        error = UnknownName(everything[error.matches[0]], name, everything)
+    raise error
+
+
+def describe(name: str) -> dict[str, Any]:
+    """Everything registered about ``name`` as plain JSON data: what ``ganzoo info NAME --json`` prints.
+
+    An option's ``check`` function is shown by its name, anything else JSON has no type for as
+    its ``str()``.
+    """
+    import json
+
+    return json.loads(json.dumps(_jsonable(dataclasses.asdict(lookup(name))), default=str))
+
+
+def _jsonable(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: (getattr(v, "__qualname__", str(v)) if k == "check" and v is not None else _jsonable(v))
+                for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_jsonable(v) for v in data]
+    return data

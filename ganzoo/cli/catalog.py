@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from .. import config, plugins, registry
-from ..errors import ConfigError, UnknownName
 from ..specs import VERBS
 from .options import set_option
 
@@ -81,18 +80,6 @@ def _print_table(specs: list[Any]) -> None:
     Console(soft_wrap=False).print(table)
 
 
-def _lookup(name: str) -> Any:
-    cat = registry.catalog()
-    for kind in registry.KINDS:
-        if name in cat.specs[kind]:
-            return cat.specs[kind][name]
-    everything = {n: kind for kind in registry.KINDS for n in cat.specs[kind]}
-    error = UnknownName("name", name, everything)
-    if error.matches:  # name the kind the user most likely meant: "unknown model 'dcgna'"
-        error = UnknownName(everything[error.matches[0]], name, everything)
-    raise error
-
-
 def _flat(recipe: dict[str, Any]) -> dict[str, Any]:
     """A per-dataset recipe with its nested model / loss settings inlined."""
     out = {k: v for k, v in recipe.items() if k not in ("hparams", "loss_settings")}
@@ -123,12 +110,10 @@ def _params_table(params: dict[str, Any]) -> list[str]:
 def info_cmd(name: str, as_json: bool) -> None:
     """Show a model's hyperparameters, shapes, task and default loss (or a dataset's, loss's,
     task's or pretrained model's facts)."""
-    spec = _lookup(name)
     if as_json:
-        import dataclasses
-
-        click.echo(json.dumps(_jsonable(dataclasses.asdict(spec)), indent=2, default=str))
+        click.echo(json.dumps(registry.describe(name), indent=2))
         return
+    spec = registry.lookup(name)
     lines = [f"{spec.name}  ({spec.kind}, from {_plugin_label(spec) or 'unknown plugin'})",
              f"  {spec.description}"]
     if spec.kind == "model":
@@ -185,16 +170,6 @@ def info_cmd(name: str, as_json: bool) -> None:
         lines.append("settings (--set KEY=VALUE):")
         lines += _params_table(spec.params)
     click.echo("\n".join(lines))
-
-
-def _jsonable(data: Any) -> Any:
-    """A spec as JSON: an option's ``check`` function is shown by name, not by address."""
-    if isinstance(data, dict):
-        return {k: (getattr(v, "__qualname__", str(v)) if k == "check" and v is not None else _jsonable(v))
-                for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_jsonable(v) for v in data]
-    return data
 
 
 def _headline(spec: Any) -> list[tuple[str, str]]:
@@ -254,73 +229,11 @@ def summary_cmd(model: str, dataset: str | None, settings: tuple[str, ...], data
     ganzoo summary dcgan.digits          a saved model: a pretrained name, a weights or run
                                          folder, or a Hub repo id
     """
-    from ..summary import render, summaries
+    from ..summary import summarize
 
-    if _is_saved(model):
-        if dataset is not None or settings or data_root is not None:
-            raise ConfigError(f"summary {model}: a saved model has its own settings and shapes; "
-                              f"drop DATASET, --set and --data-root")
-        net, head, missing = _saved(model)
-    elif dataset is not None:
-        from ..summary import for_training
-
-        net, opts = for_training(model, dataset, config.parse_set(settings), data_root)
-        head = f"{model} as `ganzoo train {model} {opts.dataset}` builds it: {_hparams_text(net)}"
-        missing = set()
-    else:
-        spec = registry.get_model(model)  # unknown names fail before torch is imported
-        if data_root is not None:
-            raise ConfigError(f"summary {model}: --data-root needs a DATASET "
-                              f"(ganzoo summary {model} DATASET --data-root DIR)")
-        from .. import create_model
-
-        net = create_model(model, **config.parse_set(settings))
-        head = f"{model} with {'these' if settings else 'its default'} settings: {_hparams_text(net)}"
-        if spec.default_dataset:
-            head += (f"\n(`ganzoo train {model}` trains on {spec.default_dataset}; "
-                     f"that network: ganzoo summary {model} {spec.default_dataset})")
-        missing = set()
-    click.echo(head)
-    click.echo("")
-    for role, stats in summaries(net, batch_size=batch_size, depth=depth).items():
-        click.echo(f"{model} / {role}")
-        if role in missing:
-            click.echo(f"(not saved in {model}: its shapes from the folder's config.json, its weights fresh)")
-        click.echo(render(stats))
-        click.echo("")
-
-
-def _is_saved(name: str) -> bool:
-    """Whether ``name`` names saved weights (not a registered model): a pretrained name, a
-    folder, a path or a Hub repo id."""
-    import os
-    from pathlib import Path
-
-    if name in registry.names("model"):
-        return False
-    return (name in registry.names("pretrained") or Path(name).expanduser().exists()
-            or "/" in name or os.sep in name or name.startswith((".", "~", "hf-hub:")))
-
-
-def _saved(ref: str) -> tuple[Any, str, set[str]]:
-    """The loaded model, the summary's first line, and the networks its folder does not hold."""
-    from ..api import load, resolve
-    from ..weights import WEIGHTS_NAME
-
-    folder = resolve(ref)
-    net = load(folder)
-    data = net.zoo_config
-    name = data.get("model", "model")
-    files = data.get("files") if isinstance(data.get("files"), dict) else {net.primary: WEIGHTS_NAME}
-    held = {role for role, file in files.items() if (folder / str(file)).is_file()}
-    dataset = data.get("dataset", {}).get("name") if isinstance(data.get("dataset"), dict) else None
-    trained = f", trained on {dataset}" if dataset else ""
-    head = f"{ref}: {name} saved in {folder}{trained}: {_hparams_text(net)}"
-    return net, head, set(net.networks()) - held
-
-
-def _hparams_text(model: Any) -> str:
-    return ", ".join(f"{k}={v}" for k, v in dict(getattr(model, "config", {}) or {}).items()) or "(none)"
+    result = summarize(model, dataset, settings=config.parse_set(settings), data_root=data_root,
+                       batch_size=batch_size, depth=depth)
+    click.echo(result.text(), nl=False)
 
 
 COMMANDS = [list_cmd, info_cmd, summary_cmd]

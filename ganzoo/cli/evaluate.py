@@ -36,7 +36,8 @@ def eval_cmd(ctx: click.Context, ref: str, dataset: str | None, data_root: str |
     REF is a folder, a pretrained name (ganzoo list --pretrained) or a Hub repo id.
     """
     from ..api import resolve
-    from ..evaluate import check_writable, evaluate, record
+    from ..evaluate import check_writable, record
+    from ..verbs import evaluate
 
     options = given(ctx, ctx.command.table_names())  # type: ignore[attr-defined]
     if write:  # before the evaluation: a Hub download is refused without costing its minutes

@@ -15,12 +15,6 @@ from ..limits import MAX_SAMPLES, MAX_SEED
 from .options import given, set_option, table_command
 
 
-def _load(ref: str):  # noqa: ANN202 - returns a ZooModel, imported lazily
-    from ..api import load
-
-    return load(ref)
-
-
 @table_command("sample", verb="sample", at=1)
 @click.argument("ref")
 @click.option("--n", "n", type=click.IntRange(min=1, max=MAX_SAMPLES), default=64, show_default=True,
@@ -38,13 +32,13 @@ def sample_cmd(ctx: click.Context, ref: str, n: int, seed: int | None, out: str 
     """Generate images from a generative model: REF is a folder, a pretrained name or a Hub repo id."""
     if out and out_dir:
         raise ConfigError("sample: give --out or --out-dir, not both")
-    from ..sample import image_format, sample, save_animation, save_each, save_grid
+    from ..sample import image_format, save_animation, save_each, save_grid
+    from ..verbs import sample
 
     target = out or "grid.png"
     if not out_dir:
         image_format(target, "--out")  # an unknown suffix fails before the model loads
-    model = _load(ref)
-    samples = sample(model, n, seed=seed, **given(ctx, ctx.command.table_names()))  # type: ignore[attr-defined]
+    samples = sample(ref, n, seed=seed, **given(ctx, ctx.command.table_names()))  # type: ignore[attr-defined]
     if out_dir:
         before = {p.name for p in Path(out_dir).glob("*")} if Path(out_dir).is_dir() else set()
         paths = save_each(samples.images, out_dir)
@@ -75,10 +69,9 @@ def _replaced(existed: bool) -> str:
 def predict_cmd(ctx: click.Context, ref: str, inputs: tuple[str, ...], **_: object) -> None:
     """Answer for input files as the model's task does: classify images (classifiers), forecast
     a CSV series (regressors)."""
-    from ..sample import predict
+    from ..verbs import predict
 
-    model = _load(ref)
-    for line in predict(model, inputs, **given(ctx, ctx.command.table_names())):  # type: ignore[attr-defined]
+    for line in predict(ref, inputs, **given(ctx, ctx.command.table_names())):  # type: ignore[attr-defined]
         click.echo(line)
 
 
@@ -126,7 +119,7 @@ def convert_cmd(state_dict: str, model: str, settings: tuple[str, ...], out: str
     they are.
     """
     from ..config import parse_set
-    from ..weights import convert
+    from ..verbs import convert
 
     bounds = None
     if value_range is not None:
@@ -137,7 +130,7 @@ def convert_cmd(state_dict: str, model: str, settings: tuple[str, ...], out: str
             bounds = None
         if bounds is None:
             raise ConfigError(f"--value-range expects two numbers LO,HI, got {value_range!r} (example: 0,1)")
-    folder = convert(state_dict, model, out, hparams=parse_set(settings), network=network,
+    folder = convert(state_dict, model, out, settings=parse_set(settings), network=network,
                      discriminator=discriminator, value_range=bounds)
     written = sorted(p.name for p in Path(folder).glob("*.safetensors"))
     click.echo(f"wrote {folder} ({', '.join(written)})")
