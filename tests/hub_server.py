@@ -401,3 +401,13 @@ if __name__ == "__main__":  # pragma: no cover - manual use
     with HubServer(Path(tempfile.mkdtemp()), {"hf_alice": "alice"}) as server:
         print(f"HF_ENDPOINT={server.endpoint} HF_TOKEN=hf_alice HF_HUB_DISABLE_XET=1")
         threading.Event().wait()
+
+
+def one_line(res, *needles: str) -> str:
+    """The CLI refused in one line (exit 2, ``ganzoo: error: ...``) holding each of ``needles``."""
+    assert res.returncode == 2, res.stdout + res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ganzoo: error: "), res.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]

@@ -22,7 +22,7 @@ from PIL import Image
 import ganzoo
 from ganzoo.weights import save_folder
 
-from hub_server import HubServer
+from hub_server import HubServer, one_line
 
 TOKEN = "hf_alice_secret_token"
 SMALL = {"channels": 1, "nz": 8, "ngf": 4, "ndf": 4}
@@ -53,15 +53,6 @@ def _snapshot(tmp_path: Path, repo: str) -> Path:
     return snapshots[0]
 
 
-def _one_line(res, *needles: str) -> str:
-    assert res.returncode == 2, res.stdout + res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ganzoo: error: "), res.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
-
 # --------------------------------------------------------------------------------------------
 # eval --write never writes into the cache
 
@@ -75,7 +66,7 @@ def test_eval_write_refuses_a_hub_download(run_cli, hub, env, tmp_path):
     assert run_cli("push", str(CLASSIFIER), "alice/c", env=env).returncode == 0
     res = run_cli("eval", "alice/c", "--write", env=env)
     snapshot = _snapshot(tmp_path, "alice/c")
-    _one_line(res, "eval --write: alice/c is a download in the Hugging Face cache", str(snapshot),
+    one_line(res, "eval --write: alice/c is a download in the Hugging Face cache", str(snapshot),
               "never writes into", "`hf download alice/c --local-dir c`", "`ganzoo eval c --write`")
     assert res.stdout == ""  # nothing was evaluated
     before = _cache_state(snapshot)
@@ -83,8 +74,8 @@ def test_eval_write_refuses_a_hub_download(run_cli, hub, env, tmp_path):
     assert (snapshot / "config.json").read_bytes() == (CLASSIFIER / "config.json").read_bytes()
 
     # the snapshot folder named as a path, and a revision, are refused the same way
-    _one_line(run_cli("eval", str(snapshot), "--write", env=env), f"{snapshot} is in the Hugging Face cache")
-    _one_line(run_cli("eval", "alice/c@main", "--write", env=env), "`hf download alice/c --revision main")
+    one_line(run_cli("eval", str(snapshot), "--write", env=env), f"{snapshot} is in the Hugging Face cache")
+    one_line(run_cli("eval", "alice/c@main", "--write", env=env), "`hf download alice/c --revision main")
     assert _cache_state(snapshot) == before
 
 
@@ -107,7 +98,7 @@ def test_truncated_cached_weights_are_fetched_again(run_cli, hub, env, tmp_path)
 
     # offline there is nothing to fetch: one line that says why and how
     offline = {**env, "HF_HUB_OFFLINE": "1"}
-    _one_line(run_cli("sample", "alice/x", "--n", "4", "--out", "off.png", env=offline),
+    one_line(run_cli("sample", "alice/x", "--n", "4", "--out", "off.png", env=offline),
               "alice/x: the cached model.safetensors is corrupt", "unset HF_HUB_OFFLINE to download it again")
 
     fetched = len([r for r in hub.state.requests if r[1].endswith("/model.safetensors") and r[0] == "GET"])

@@ -19,19 +19,10 @@ import ganzoo
 from ganzoo.weights import save_folder
 
 from formats import png_1bit
-from hub_server import HubServer
+from hub_server import HubServer, one_line
 
 TOKEN = "hf_alice_secret_token"
 SMALL = {"channels": 1, "image_size": 16, "nz": 8, "ngf": 4, "ndf": 4}
-
-
-def _one_line(res, *needles: str) -> str:
-    assert res.returncode == 2, res.stdout + res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ganzoo: error: "), res.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -68,7 +59,7 @@ def test_predict_refuses_a_decompression_bomb(run_cli, tmp_path):
     assert bomb.stat().st_size < 100_000 and 20_000 * 20_000 > 2 * Image.MAX_IMAGE_PIXELS
     ok = png_1bit(tmp_path / "ok.png", 28, 28)
     res = run_cli("predict", "classifier.digits", str(ok), str(bomb))
-    _one_line(res, f"{bomb}: refused, too many pixels to decode safely", "400000000 pixels",
+    one_line(res, f"{bomb}: refused, too many pixels to decode safely", "400000000 pixels",
               "shrink the image first (the model reads it at 28x28)")
     assert res.stdout == ""
 
@@ -108,7 +99,7 @@ def test_convert_refuses_what_is_not_a_checkpoint(run_cli, tmp_path, kind):
     if not source.is_file():
         pytest.skip("no /etc/passwd here")
     res = run_cli("convert", str(source), "classifier", "--out", "out")
-    line = _one_line(res, f"{source}: not a checkpoint of a known kind",
+    line = one_line(res, f"{source}: not a checkpoint of a known kind",
                      "pass the file of torch.save(model.state_dict())")
     assert "Traceback" not in res.stderr and "Warning" not in res.stderr
     assert "root:" not in line  # the file's content is never echoed

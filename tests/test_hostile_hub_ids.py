@@ -18,7 +18,7 @@ import torch
 import ganzoo
 from ganzoo.weights import save_folder
 
-from hub_server import HubServer
+from hub_server import HubServer, one_line
 
 TOKEN = "hf_alice_secret_token"
 SMALL = {"channels": 1, "image_size": 16, "nz": 8, "ngf": 4, "ndf": 4}
@@ -45,28 +45,19 @@ def weights(tmp_path: Path) -> Path:
                        {"model": "dcgan", "dataset": {"name": "digits"}})
 
 
-def _one_line(res, *needles: str) -> str:
-    assert res.returncode == 2, res.stdout + res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ganzoo: error: "), res.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
-
-
 @pytest.mark.parametrize("repo_id", BAD_IDS, ids=["dotdot", "double-dash", "leading-dash", "97-chars"])
 def test_push_and_sample_refuse_the_id_before_any_request(run_cli, hub, env, weights, repo_id):
-    line = _one_line(run_cli("push", str(weights), repo_id, env=env), f"'{repo_id}' is not a valid Hub repo id",
+    line = one_line(run_cli("push", str(weights), repo_id, env=env), f"'{repo_id}' is not a valid Hub repo id",
                      "no '--' or '..'", "at most 96 characters")
     assert "HFValidationError" not in line
-    _one_line(run_cli("sample", repo_id, env=env), repo_id, "nor a valid Hub repo id")
+    one_line(run_cli("sample", repo_id, env=env), repo_id, "nor a valid Hub repo id")
     assert hub.state.requests == [] and not hub.state.repos
 
 
 def test_prefix_eval_revision_and_python_load(run_cli, hub, env, weights, tmp_path):
-    _one_line(run_cli("sample", "hf-hub:alice/x--y", env=env), "'alice/x--y' is not a valid Hub repo id")
-    _one_line(run_cli("eval", "alice/-x@main", env=env), "alice/-x@main", "nor a valid Hub repo id")
-    _one_line(run_cli("push", str(weights), "alice/x.git", env=env), "'alice/x.git' is not a valid Hub repo id")
+    one_line(run_cli("sample", "hf-hub:alice/x--y", env=env), "'alice/x--y' is not a valid Hub repo id")
+    one_line(run_cli("eval", "alice/-x@main", env=env), "alice/-x@main", "nor a valid Hub repo id")
+    one_line(run_cli("push", str(weights), "alice/x.git", env=env), "'alice/x.git' is not a valid Hub repo id")
     code = ("import ganzoo\ntry:\n    ganzoo.load('alice/..')\nexcept ganzoo.GanzooError as e:\n"
             "    print(type(e).__name__, e)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
