@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from rss import ganzoo_measured
+
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "weights"
 GiB = 2**30
@@ -48,13 +50,6 @@ def _set(section: str, key: str, value):
     return edit
 
 
-def _measured(args: list[str], cwd: Path, env: dict[str, str] | None = None):
-    """Run the CLI; (result, peak RSS in bytes of that process alone)."""
-    from rss import ganzoo_measured
-
-    return ganzoo_measured(args, cwd, env)
-
-
 # --------------------------------------------------------------------------------------------
 # config.json
 
@@ -71,7 +66,7 @@ SLACK = GiB // 4
 def baseline_rss(tmp_path_factory) -> int:
     """Peak RSS of ``ganzoo sample`` on the shipped mlp-gan: torch, the model, a grid written."""
     cwd = tmp_path_factory.mktemp("baseline")
-    result, peak = _measured(["sample", str(SHIPPED / "mlp-gan.digits"), "--out", "grid.png"], cwd)
+    result, peak = ganzoo_measured(["sample", str(SHIPPED / "mlp-gan.digits"), "--out", "grid.png"], cwd)
     assert result.returncode == 0, result.stderr[-2000:]
     return peak
 
@@ -82,7 +77,7 @@ def test_a_4kb_config_asking_for_6m_latents_is_refused_before_any_allocation(tmp
     refuses it, within a quarter GiB of what sampling the unmodified model costs."""
     folder = _folder(tmp_path, "mlp-gan.digits", _set("hparams", "latent_dim", 6_000_000))
     assert (folder / "config.json").stat().st_size < 4096
-    result, peak = _measured(["sample", str(folder), "--out", "grid.png"], tmp_path)
+    result, peak = ganzoo_measured(["sample", str(folder), "--out", "grid.png"], tmp_path)
     _one_line(result, "config.json", "'latent_dim' must be from 1 to 4,096, got 6000000")
     assert peak < baseline_rss + SLACK, f"peak RSS {peak / GiB:.2f} GiB, baseline {baseline_rss / GiB:.2f} GiB"
     assert not (tmp_path / "grid.png").exists()
@@ -96,7 +91,7 @@ def test_a_model_within_every_bound_but_too_large_is_sized_on_the_meta_device(tm
         config["hparams"].update(ngf=1024, ndf=1024, max_mult=64, image_size=256)
 
     folder = _folder(tmp_path, "dcgan.digits", huge)
-    result, peak = _measured(["sample", str(folder)], tmp_path)
+    result, peak = ganzoo_measured(["sample", str(folder)], tmp_path)
     _one_line(result, "would have 22.9 billion parameters", "limit of 1.0 billion", "GANZOO_MAX_PARAMS")
     assert peak < baseline_rss + SLACK, f"peak RSS {peak / GiB:.2f} GiB, baseline {baseline_rss / GiB:.2f} GiB"
 
