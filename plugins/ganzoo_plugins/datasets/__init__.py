@@ -21,7 +21,7 @@ def _specs() -> list[DatasetSpec]:
             description="Embedded default: scikit-learn's 1,797 handwritten 8x8 digits, resized "
                         "to the model's size; no network, no files",
             shape=None, labelled=True, class_names=_DIGITS,
-            source="bundled with scikit-learn (sklearn.datasets.load_digits)",
+            source="scikit-learn's load_digits (UCI optical digits, CC BY 4.0), shipped with ganzoo",
         ),
         DatasetSpec(
             name="mnist", builder=f"{_PKG}.vision:mnist",
