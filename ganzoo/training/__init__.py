@@ -82,13 +82,15 @@ def run(opts: _options.ResolvedOptions, bundle: DataBundle | None = None, progre
     Rank 0 holds the run folder's lock (see :mod:`~ganzoo.training.rundir`) until this returns.
     """
     from . import distributed, rundir
+    from .eager import no_dynamo_import
 
     locked: list[Path] = [opts.out] if resume is not None else []  # resume_options locked it
     try:
         info, device = distributed.setup(opts.device)
         ok = False
         try:
-            result = _run(opts, bundle, progress, runs_dir, resume, info, device, locked)
+            with no_dynamo_import(enabled=not opts.compile):
+                result = _run(opts, bundle, progress, runs_dir, resume, info, device, locked)
             ok = True
             return result
         finally:

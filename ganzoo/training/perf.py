@@ -138,18 +138,23 @@ class Perf:
 
 
 def make_optimizer(params: Any, name: str, lr: float, betas: tuple[float, float],
-                   fused: bool = False) -> torch.optim.Optimizer:
+                   fused: bool = False, eager: bool = False) -> torch.optim.Optimizer:
     """Adam or SGD with one fused kernel when asked and supported, else the foreach kernels.
 
     Fused and foreach kernels compute the same update as the per-tensor loop (up to float
-    rounding order); they only remove per-parameter dispatch.
+    rounding order); they only remove per-parameter dispatch. ``eager`` (no ``--compile``):
+    a step that does not import torch._dynamo (see :mod:`ganzoo.training.eager`).
     """
+    from .eager import eager_class
+
     params = list(params)
     cls: type[torch.optim.Optimizer]
     if name == "sgd":
         cls, kwargs = torch.optim.SGD, {"lr": lr, "momentum": betas[0]}
     else:
         cls, kwargs = torch.optim.Adam, {"lr": lr, "betas": betas}
+    if eager:
+        cls = eager_class(cls)
     if fused:
         try:
             return cls(params, fused=True, **kwargs)

@@ -41,6 +41,9 @@ class RunContext:
     out: Path
     #: Prints a line through the run's progress display (rank 0 only, like the log lines).
     say: Callable[[str], None]
+    #: The epochs this run reaches: ``--epochs``, fewer when ``--max-steps`` stops it first
+    #: (the last one may be partial). A resume with other limits builds a new step.
+    epochs: int = 1
 
     @property
     def seed(self) -> int:
@@ -69,7 +72,7 @@ class Step:
         nets = self.trained_networks()
         opts = ctx.opts
         self.optimizers = {role: make_optimizer(net.parameters(), opts.optimizer, opts.lr, opts.betas,
-                                                fused=self.perf.fused)
+                                                fused=self.perf.fused, eager=not self.perf.compile)
                            for role, net in nets.items()}
         #: fp16 only: one GradScaler per optimizer, saved with checkpoints (empty otherwise).
         self.scalers = Scalers({role: self.perf.make_scaler() for role in self.optimizers}
@@ -146,18 +149,19 @@ class Step:
         """Per-epoch scores on held-out data, recorded with the epoch (none by default)."""
         return {}
 
-    def epoch_end(self, epoch: int) -> dict[str, str] | None:
-        """After epoch ``epoch`` (1-based) on rank 0: per-epoch pictures in ``ctx.out``.
+    def epoch_end(self, epoch: int) -> dict[str, Any] | None:
+        """After epoch ``epoch`` (1-based) on rank 0: this epoch's pictures, in memory.
 
-        Returns what it drew as ``{tag: file name in ctx.out}`` (``{"samples":
-        "samples_epoch_003.png"}``): the run's loggers show each PNG under its tag, one per
-        epoch (TensorBoard's image slider). ``None``: nothing to show.
+        Returns what it drew as ``{tag: PIL image}`` (``{"samples": grid}``): the run's loggers
+        show each under its tag (TensorBoard's image slider). ``None``: nothing to show. Write
+        no file per epoch: keep what the final pictures need in the step's state (see
+        :class:`ganzoo.pictures.Frames`), so it is checkpointed and a long run's folder stays
+        the same size.
         """
         return None
 
     def resumed(self, epoch: int) -> None:
-        """After a checkpoint of a run ``epoch`` epochs in was restored: reload what
-        :meth:`epoch_end` left in the run folder."""
+        """After a checkpoint of a run ``epoch`` epochs in was restored (its state is loaded)."""
 
     def finish(self) -> None:
         """After the last step: give the networks their final form (a GAN's weight average).
