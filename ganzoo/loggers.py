@@ -59,8 +59,9 @@ class Logger:
         """A new record (``"kind": "log"`` or ``"epoch"``); ``history`` is every record so far,
         as ``metrics.jsonl`` holds them (a resumed run's include the earlier process's)."""
 
-    def image(self, tag: str, path: Path, step: int) -> None:
-        """A picture the task wrote at ``path`` (a PNG in the run folder), shown as ``tag``."""
+    def image(self, tag: str, image: Any, step: int) -> None:
+        """A picture the task drew (a ``PIL.Image.Image``), shown as ``tag``: each epoch's
+        (in memory, never a file) and the final figures (read back from the run folder)."""
 
     def finish(self, metrics: dict[str, Any], step: int) -> None:
         """Training ended at ``step`` with these final metrics (``config.json``'s)."""
@@ -141,8 +142,8 @@ class Loggers:
     def log(self, record: dict[str, Any], history: list[dict[str, Any]]) -> None:
         self._each("log", record, history)
 
-    def image(self, tag: str, path: Path, step: int) -> None:
-        self._each("image", tag, path, step)
+    def image(self, tag: str, image: Any, step: int) -> None:
+        self._each("image", tag, image, step)
 
     def finish(self, metrics: dict[str, Any], step: int) -> None:
         self._each("finish", metrics, step)

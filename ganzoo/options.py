@@ -84,11 +84,16 @@ TRAIN: tuple[Option, ...] = (
     Option("logger", "list", (), "Also log to this logger plugin (repeatable; see ganzoo list --kind "
            "logger; none: only metrics.jsonl).", metavar="NAME", check=_check_loggers, resume=True,
            recorded=False),
+    Option("checkpoint_minutes", "float", 5.0,
+           "Checkpoint once this many minutes of training have passed since the last checkpoint "
+           "(0: at every epoch end); always at the end of the run and on Ctrl-C/SIGTERM.",
+           metavar="M", min=0, hint="try 5, or 0 for every epoch end", resume=True, recorded=False),
     Option("checkpoint_every", "int", None,
-           "Also checkpoint every N steps (always: at each epoch end and on Ctrl-C).", metavar="N",
-           min=1, hint="omit it to checkpoint at epoch ends only", resume=True, recorded=False),
-    Option("keep_checkpoints", "int", 3, "Keep the newest K checkpoints in RUN_DIR/checkpoints/.",
-           metavar="K", min=1, hint="try 3", resume=True, recorded=False),
+           "Also checkpoint every N steps.", metavar="N",
+           min=1, hint="omit it to checkpoint on the --checkpoint-minutes clock", resume=True,
+           recorded=False),
+    Option("keep_checkpoints", "int", 1, "Keep the newest K checkpoints in RUN_DIR/checkpoints/ "
+           "(--resume needs one).", metavar="K", min=1, hint="try 1", resume=True, recorded=False),
     Option("on_nan", "str", "stop",
            "A non-finite loss: stop (exit 3) or roll back to the last checkpoint and go on.",
            choices=("stop", "skip"), resume=True, recorded=False),

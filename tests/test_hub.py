@@ -203,7 +203,7 @@ MODEL_FILES = {"config.json", "model.safetensors", "discriminator.safetensors", 
 
 @pytest.fixture(scope="module")
 def trained_once(tmp_path_factory) -> Path:
-    """A real run folder: 2 epochs of 2 steps, so per-epoch pictures, a GIF and two checkpoints."""
+    """A real run folder: 2 epochs of 2 steps, so a GIF of both epochs, a checkpoint, metrics."""
     out = tmp_path_factory.mktemp("trained") / "run"
     ganzoo.train("dcgan", "digits", epochs=2, batch_size=512, out=out, progress=False, device="cpu",
                  settings={"nz": "8", "ngf": "4", "ndf": "4"})
@@ -227,7 +227,7 @@ def _repo_files(hub: HubServer, repo_id: str, rev: str = "main") -> dict[str, by
 
 
 def test_run_folder_pushes_only_the_model_with_a_card_naming_the_repo(run_cli, hub, hub_env, trained):
-    assert {"progress.gif", "samples_epoch_001.png", "samples_epoch_002.png", "metrics.jsonl",
+    assert {"progress.gif", "samples.png", "metrics.jsonl",
             "checkpoints/latest", "checkpoints/step-000004/tensors.safetensors"} <= set(_tree(trained))
     before = _tree(trained)
     _push_and_check(run_cli, trained, "alice/dcgan-run", hub_env, hub)

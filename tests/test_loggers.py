@@ -84,7 +84,7 @@ def test_tensorboard_shows_the_epoch_grid_and_the_final_pictures(logged):
     images = acc.Images("samples")
     assert [e.step for e in images] == [3]  # the (stopped) epoch's end
     shown = np.asarray(Image.open(io.BytesIO(images[0].encoded_image_string)).convert("RGB"))
-    drawn = np.asarray(Image.open(logged / "samples_epoch_001.png").convert("RGB"))
+    drawn = np.asarray(Image.open(logged / "samples.png").convert("RGB"))  # the last epoch's grid
     assert shown.shape == drawn.shape and np.array_equal(shown, drawn)
     finals = {t for t in acc.Tags()["images"] if t.startswith("final/")}
     config = json.loads((logged / "config.json").read_text(encoding="utf-8"))
@@ -184,8 +184,8 @@ MIRROR = '''
         def log(self, record, history):
             self.emit({"event": "log", "record": record, "history": len(history)})
 
-        def image(self, tag, path, step):
-            self.emit({"event": "image", "tag": tag, "file": path.name, "step": step})
+        def image(self, tag, image, step):
+            self.emit({"event": "image", "tag": tag, "size": list(image.size), "step": step})
 
         def finish(self, metrics, step):
             self.emit({"event": "finish", "metrics": metrics, "step": step})

@@ -14,10 +14,8 @@ from ganzoo import registry
 from ganzoo.errors import ConfigError, UnknownName
 
 PICTURES = {
-    "adversarial": ["samples_epoch_001.png", "samples.png", "progress.gif", "real_vs_fake.png",
-                    "losses.png"],
-    "conditional": ["samples_epoch_001.png", "samples.png", "progress.gif", "real_vs_fake.png",
-                    "losses.png"],
+    "adversarial": ["samples.png", "progress.gif", "real_vs_fake.png", "losses.png"],
+    "conditional": ["samples.png", "progress.gif", "real_vs_fake.png", "losses.png"],
     "classification": ["curves.png", "confusion_matrix.png"],
     "regression": ["forecast.png", "curves.png"],
 }

@@ -52,6 +52,9 @@ class Trainer:
         self.dist = dist
         # Reliability: checkpoints, signals, the divergence guard (see checkpoint.py, guard.py).
         self.checkpoint_every, self.keep_checkpoints = opts.checkpoint_every, opts.keep_checkpoints
+        #: Seconds of training between checkpoints (0: at every epoch end); see _checkpoint_due.
+        self.checkpoint_seconds = float(opts.checkpoint_minutes) * 60.0
+        self._last_save = time.monotonic()
         self.on_nan = opts.on_nan
         self.run_options: dict[str, Any] = opts.saved()  # what a resume re-resolves
         self.last_checkpoint: Path | None = None
@@ -72,6 +75,8 @@ class Trainer:
         self.lr, self.lr_decay = opts.lr, opts.lr_decay
         self.perm_generator = torch.Generator().manual_seed(self.seed)
         self.history: list[dict[str, Any]] = []
+        #: Records of ``history`` already in metrics.jsonl (None: rewrite it whole, once).
+        self._metrics_written: int | None = 0
         #: The run's logger plugins (rank 0; set by ganzoo.training.run): each new history
         #: record, the task's pictures and the final metrics go to them, best effort.
         self.loggers: Loggers | None = None
@@ -82,7 +87,7 @@ class Trainer:
         model.to(device)
         model.train()
         ctx = RunContext(opts=opts, device=device, perf=perf, dist=dist, bundle=bundle, out=out,
-                         say=self.say)
+                         say=self.say, epochs=max(1, math.ceil(self.total_steps / max(self.steps_per_epoch, 1))))
         self.stepper: Step = task.make_step(model, loss, ctx)
         trained = self.stepper.trained_networks()
         self.stepper.distribute(distributed.wrap(trained, device, dist, sync_bn=opts.sync_bn))
@@ -127,8 +132,7 @@ class Trainer:
                     if self.step % self.log_every == 0 or self.position == self.steps_per_epoch \
                             or self._done():
                         self._log(bar)
-                    if self.checkpoint_every and self.step % self.checkpoint_every == 0 \
-                            and self.position < self.steps_per_epoch:
+                    if self.position < self.steps_per_epoch and self._checkpoint_due(mid_epoch=True):
                         self.save_checkpoint()
                 if self.position < self.steps_per_epoch:  # stopped mid-epoch: resume continues it
                     self.save_checkpoint()
@@ -136,10 +140,28 @@ class Trainer:
                     self._epoch_pictures(self.epoch)
                 else:  # the epoch's checkpoint before its pictures: a picture never costs an epoch
                     self._end_epoch(bar)
-                    self.save_checkpoint()
+                    if self._checkpoint_due(mid_epoch=False):
+                        self.save_checkpoint()
                     self._epoch_pictures(self.epoch)
             self.stepper.finish()
         return self.final_metrics()
+
+    def _checkpoint_due(self, mid_epoch: bool) -> bool:
+        """Whether to checkpoint now (see ``--checkpoint-minutes``).
+
+        A checkpoint of a small GAN costs about as much as an epoch of the digits, so one per
+        epoch made short epochs twice as slow; on a clock it costs a fixed, small share of a
+        long run. Always: at the run's last step (what ``--resume`` extends; before the final
+        pictures, so a crash there loses no training), every ``--checkpoint-every`` steps.
+        Mid-epoch checkpoints resume bit for bit like epoch-end ones.
+        """
+        if self.checkpoint_every and self.step % self.checkpoint_every == 0:
+            return True
+        if not mid_epoch and (self.epoch >= self.epochs or self._done()):
+            return True
+        if self.checkpoint_seconds <= 0:
+            return not mid_epoch
+        return time.monotonic() - self._last_save >= self.checkpoint_seconds
 
     def _settle(self, bar: Progress) -> None:
         """Redo what followed the final checkpoint of a run that died before its weights.
@@ -240,11 +262,11 @@ class Trainer:
                 drawn = self.stepper.epoch_end(epoch)
             except Exception as exc:  # noqa: BLE001 - any drawing or I/O failure
                 _picture_warning(f"the pictures of epoch {epoch}", self.out, exc,
-                                 "its checkpoint is saved; training goes on")
+                                 "training goes on")
                 drawn = None
             if self.loggers and isinstance(drawn, dict):
-                for tag, name in drawn.items():
-                    self.loggers.image(tag, self.out / name, self.step)
+                for tag, image in drawn.items():
+                    self.loggers.image(tag, image, self.step)
         self._last_time = time.perf_counter()  # pictures are not training time
 
     # -- reliability -----------------------------------------------------------------------
@@ -264,6 +286,7 @@ class Trainer:
                                                    keep=self.keep_checkpoints)
         else:  # rank 0 writes it; the others know where (for --on-nan skip)
             self.last_checkpoint = checkpoint.checkpoint_dir(self.out) / f"step-{self.step:06d}"
+        self._last_save = time.monotonic()
         return self.last_checkpoint
 
     def restore_checkpoint(self, path: Path, state: dict[str, Any], tensors: dict[str, Any]) -> None:
@@ -271,6 +294,7 @@ class Trainer:
         checkpoint.restore(self, state, tensors, path)
         self.last_checkpoint = path
         self._good_step = self.step
+        self._metrics_written = None  # the file may hold records from after the checkpoint
         if self.dist.is_main:
             self.stepper.resumed(self.epoch)
 
@@ -311,11 +335,22 @@ class Trainer:
         return round(self._images_timed / self._time_timed, 1)
 
     def _write_metrics(self) -> None:
+        """Append the new records to metrics.jsonl (rewritten whole only after a resume).
+
+        Rewriting the file at every log line made a long run's logging quadratic in its length.
+        A line is flushed as it is written, so ``tail -f`` follows the run; a crash may leave
+        records past the last checkpoint, which the resume's rewrite drops.
+        """
         if not self.dist.is_main:
             return
-        with atomic_open(self.out / METRICS_NAME, "w", encoding="utf-8") as fh:
-            for record in self.history:
-                fh.write(json.dumps(record) + "\n")
+        path = self.out / METRICS_NAME
+        if self._metrics_written is None:
+            with atomic_open(path, "w", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(record) + "\n" for record in self.history)
+        else:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(record) + "\n" for record in self.history[self._metrics_written:])
+        self._metrics_written = len(self.history)
 
     # -- results ---------------------------------------------------------------------------
     def final_metrics(self) -> dict[str, Any]:
@@ -330,9 +365,17 @@ class Trainer:
         """The run's final figures (PNG, as ``final/NAME``) and metrics to the loggers, rank 0."""
         if not self.loggers:
             return
+        from PIL import Image
+
         for name in files:
             if name.lower().endswith(".png"):
-                self.loggers.image(f"final/{Path(name).stem}", self.out / name, self.step)
+                try:
+                    with Image.open(self.out / name) as im:
+                        image = im.convert("RGB")
+                except OSError as exc:
+                    log.warning("could not read %s for the loggers (%s)", self.out / name, exc)
+                    continue
+                self.loggers.image(f"final/{Path(name).stem}", image, self.step)
         self.loggers.finish(metrics, self.step)
 
     def write_pictures(self) -> list[str]:

@@ -21,7 +21,6 @@ that it is installed before anything loads (``LoggerSpec.requires``).
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,9 +55,8 @@ class TensorBoardLogger(Logger):
         if group != "train":  # an epoch: make it visible now (log lines flush every 30 s)
             self.writer.flush()
 
-    def image(self, tag: str, path: Path, step: int) -> None:
-        with Image.open(path) as im:
-            pixels = np.asarray(im.convert("RGB"))
+    def image(self, tag: str, image: Image.Image, step: int) -> None:
+        pixels = np.asarray(image.convert("RGB"))
         self.writer.add_image(tag, pixels, step, dataformats="HWC")
         self.writer.flush()
 

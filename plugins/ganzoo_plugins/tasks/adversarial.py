@@ -274,8 +274,8 @@ class AdversarialStep(Step):
         self.ema = GeneratorEMA(model.generator, ctx.opts.ema) if ctx.opts.ema else None
         self.collapse = CollapseWatch()
         self.fixed = self.grid_inputs(torch.Generator().manual_seed(seed + 2))
-        self.frames: dict[int, Any] = {}  # fixed-noise grids by epoch (drawing one twice replaces it)
-        self.final_frame: Any = None  # the finished generator's grid, when finish() changed it
+        #: Fixed-noise grids of up to 100 evenly spaced epochs: progress.gif's frames.
+        self.frames = pictures.Frames(ctx.epochs)
 
     # -- what a conditional subclass changes ---------------------------------------------
     def labels(self, y: torch.Tensor | None) -> torch.Tensor | None:
@@ -395,21 +395,24 @@ class AdversarialStep(Step):
         fake = self.generate(*self.fixed)
         return pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(int(fake.shape[-1])))
 
-    def epoch_end(self, epoch: int) -> dict[str, str]:
+    def epoch_end(self, epoch: int) -> dict[str, Any] | None:
+        if not self.frames.wanted(epoch):
+            return None
         frame = self._frame()
-        self.frames[epoch] = frame
-        name = f"samples_epoch_{epoch:03d}.png"
-        pictures.save_image(frame, self.ctx.out / name)
-        return {"samples": name}
+        self.frames.add(epoch, frame)  # in memory: nothing per epoch in the run folder
+        return {"samples": frame}
 
     def resumed(self, epoch: int) -> None:
+        """A checkpoint of ganzoo <= 0.3 has no frames: take its run's per-epoch PNGs."""
         from PIL import Image
 
+        if len(self.frames):
+            return
         for n in range(1, epoch + 1):
             path = self.ctx.out / f"samples_epoch_{n:03d}.png"
-            if path.is_file():
+            if self.frames.wanted(n) and path.is_file():
                 with Image.open(path) as im:
-                    self.frames[n] = im.convert("RGB")
+                    self.frames.add(n, im.convert("RGB"))
 
     def finish(self) -> None:
         if self.ema is None:
@@ -418,20 +421,19 @@ class AdversarialStep(Step):
         if not changed:
             self.ctx.say(f"note: --ema {self.ema.decay} averages over ~{self.ema.horizon} generator "
                          f"steps but this run took {self.ema.updates}; keeping the last step's weights")
-        elif self.ctx.is_main:
-            self.final_frame = self._frame()
 
     def write_pictures(self, history: list[dict[str, Any]]) -> list[str]:
         from .figures import real_vs_fake
 
         written: list[str] = []
         out = self.ctx.out
-        frames = [self.frames[e] for e in sorted(self.frames)]
-        frames += [self.final_frame] if self.final_frame is not None else []
-        if frames:  # the last frame is the shipped generator (EMA weights, when on)
-            pictures.save_image(frames[-1], out / "samples.png")
-            pictures.save_gif(frames, out / "progress.gif")
-            written += ["samples.png", "progress.gif"]
+        final = self._frame()  # the shipped generator (EMA weights, when on): the GIF's last frame
+        frames = self.frames.images()
+        if not frames or frames[-1].tobytes() != final.tobytes():
+            frames.append(final)
+        pictures.save_image(final, out / "samples.png")
+        pictures.save_gif(frames, out / "progress.gif")
+        written += ["samples.png", "progress.gif"]
         real = to_float(self.ctx.bundle.train.x[:GRID_SIZE])
         real_vs_fake(real, self.generate(*self.fixed), out / "real_vs_fake.png")
         logs = [r for r in history if r["kind"] == "log"]
@@ -448,6 +450,7 @@ class AdversarialStep(Step):
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state["calls"] = self.calls
+        state["frames"] = self.frames.state_dict()
         if self.ema is not None:
             state["ema"] = self.ema.state_dict()
         return state
@@ -455,6 +458,7 @@ class AdversarialStep(Step):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
         self.calls = int(state["calls"])
+        self.frames.load_state_dict(state.get("frames") or {})
         if self.ema is not None:
             self.ema.load_state_dict(state["ema"])
 
