@@ -41,6 +41,9 @@ def train_cmd(ctx: click.Context, model: str | None, dataset: str | None, resume
     ganzoo train --resume runs/mlp-gan-digits-20250101-120000 --epochs 20
     ganzoo train --config runs/mlp-gan-digits-20250101-120000/run.toml --out runs/again
     """
+    from .. import openmp
+
+    openmp.settle()  # before torch loads OpenMP: short spin-waits if the machine is busy
     from .. import options
     from ..config import parse_set
     from ..training import distributed, run
