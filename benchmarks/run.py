@@ -55,36 +55,12 @@ CELEBA = 202_599  # images in CelebA: the "time per epoch" of the scaling notes
 
 def _seed_dcgan(image_size: int, channels: int, batch: int, device: Any) -> tuple[Any, Any]:
     """The PyTorch DCGAN tutorial's G and D (nz 100, ngf = ndf = 64) and its training step."""
+    import seed_jobs
     import torch
     from torch import nn
 
-    nz, ngf, ndf = 100, 64, 64
-    n = int(round(__import__("math").log2(image_size))) - 2
-    mults = [2 ** i for i in range(n - 1, -1, -1)]
-    g: list[nn.Module] = [nn.ConvTranspose2d(nz, ngf * mults[0], 4, 1, 0, bias=False),
-                          nn.BatchNorm2d(ngf * mults[0]), nn.ReLU(True)]
-    for a, b in zip(mults, mults[1:]):
-        g += [nn.ConvTranspose2d(ngf * a, ngf * b, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * b),
-              nn.ReLU(True)]
-    g += [nn.ConvTranspose2d(ngf, channels, 4, 2, 1, bias=False), nn.Tanh()]
-    dm = mults[::-1]
-    d: list[nn.Module] = [nn.Conv2d(channels, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True)]
-    for a, b in zip(dm, dm[1:]):
-        d += [nn.Conv2d(ndf * a, ndf * b, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * b),
-              nn.LeakyReLU(0.2, inplace=True)]
-    d += [nn.Conv2d(ndf * dm[-1], 1, 4, 1, 0, bias=False), nn.Sigmoid()]
-    netG, netD = nn.Sequential(*g).to(device), nn.Sequential(*d).to(device)
-
-    def weights_init(m: nn.Module) -> None:
-        name = m.__class__.__name__
-        if name.find("Conv") != -1:
-            nn.init.normal_(m.weight.data, 0.0, 0.02)
-        elif name.find("BatchNorm") != -1:
-            nn.init.normal_(m.weight.data, 1.0, 0.02)
-            nn.init.constant_(m.bias.data, 0)
-
-    netG.apply(weights_init)
-    netD.apply(weights_init)
+    nz = 100
+    netG, netD = (net.to(device) for net in seed_jobs.dcgan_nets(image_size, channels))
     criterion = nn.BCELoss()
     optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optimizerG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -120,41 +96,12 @@ def _seed_dcgan(image_size: int, channels: int, batch: int, device: Any) -> tupl
 
 def _seed_mlp(image_size: int, channels: int, batch: int, device: Any) -> tuple[Any, Any]:
     """PyTorch-GAN's gan.py: G then D each iteration, Sigmoid + BCELoss, Adam(0.5, 0.999)."""
-    import numpy as np
+    import seed_jobs
     import torch
-    from torch import nn
 
-    latent_dim, img_shape = 100, (channels, image_size, image_size)
-
-    class Generator(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-
-            def block(in_feat: int, out_feat: int, normalize: bool = True) -> list[nn.Module]:
-                layers: list[nn.Module] = [nn.Linear(in_feat, out_feat)]
-                if normalize:
-                    layers.append(nn.BatchNorm1d(out_feat, 0.8))
-                layers.append(nn.LeakyReLU(0.2, inplace=True))
-                return layers
-
-            self.model = nn.Sequential(*block(latent_dim, 128, normalize=False), *block(128, 256),
-                                       *block(256, 512), *block(512, 1024),
-                                       nn.Linear(1024, int(np.prod(img_shape))), nn.Tanh())
-
-        def forward(self, z: Any) -> Any:
-            return self.model(z).view(z.size(0), *img_shape)
-
-    class Discriminator(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = nn.Sequential(nn.Linear(int(np.prod(img_shape)), 512),
-                                       nn.LeakyReLU(0.2, inplace=True), nn.Linear(512, 256),
-                                       nn.LeakyReLU(0.2, inplace=True), nn.Linear(256, 1), nn.Sigmoid())
-
-        def forward(self, img: Any) -> Any:
-            return self.model(img.view(img.size(0), -1))
-
-    generator, discriminator = Generator().to(device), Discriminator().to(device)
+    latent_dim = 100
+    generator, discriminator = (net.to(device) for net in
+                                seed_jobs.pytorch_gan_nets((channels, image_size, image_size), latent_dim))
     adversarial_loss = torch.nn.BCELoss()
     optimizer_G = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     optimizer_D = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
