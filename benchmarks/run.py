@@ -16,7 +16,7 @@ and the table shows medians of ``--repeats``. Warm-up steps are excluded from ev
 - without ``--quick``: ``--compile`` (rate and extra wall time) and scaling with image and
   batch size.
 
-    python benchmarks/run.py            # full (about 10-15 min on 2 idle cores)
+    python benchmarks/run.py            # whole jobs first (whole_job.py), then the rest: ~35 min
     python benchmarks/run.py --quick    # the targets only
     python benchmarks/run.py --gpu      # the CUDA figures (benchmarks/gpu.sh); CPU: a smoke run
 
@@ -302,6 +302,8 @@ def main() -> None:
                     help="instead: digits quality of fp32 vs the fast defaults on a short recipe "
                          "(default dcgan=5 mlp-gan=20)")
     ap.add_argument("--scaling", action="store_true", help="instead: only the scaling table")
+    ap.add_argument("--skip-whole", action="store_true",
+                    help="skip the whole-job table (benchmarks/whole_job.py, about 20 min)")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
@@ -319,6 +321,9 @@ def main() -> None:
         return None
     if args.quality is not None:
         return quality_main(args.quality or ["dcgan=5", "mlp-gan=20"], not args.no_write)
+    if not args.quick and not args.skip_whole:  # the headline: whole jobs as users run them
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "whole_job.py"), "--repeats", str(args.repeats),
+                        *(["--no-write"] if args.no_write else [])], check=True)
     t_start = time.perf_counter()
     rows: list[str] = []
     verdicts: list[str] = []
@@ -402,6 +407,8 @@ def main() -> None:
         (f" --repeats {R}" if R != 3 else "")
     body = "\n".join([
         SECTIONS[1], "",
+        "**Training steps only**: no start-up, no epoch end, no data pipeline on the seed side, so "
+        "not what a whole job sees (that is the table above, benchmarks/whole_job.py). "
         f"`{cmd}` ({minutes:.1f} min). Medians of {R} interleaved repeats, each case a fresh "
         "subprocess (its peak RSS), warm-up excluded, same threads and batch on both sides. Seed "
         "loops are the tutorials' code inline in benchmarks/run.py fed float batches already in "

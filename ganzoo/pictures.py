@@ -158,7 +158,7 @@ class Frames:
         import io
 
         buf = io.BytesIO()
-        image.save(buf, format="PNG")
+        image.save(buf, format="PNG", compress_level=1)  # 2x faster than the default, ~10 % larger
         self._png[int(epoch)] = buf.getvalue()
         self._thin()
 
