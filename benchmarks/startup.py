@@ -42,8 +42,9 @@ COMMANDS = [
 
 def run_once(argv: list[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process."""
-    if "{out}" in argv:  # a fresh run folder each time
-        argv = [a.replace("{out}", os.path.join(tempfile.mkdtemp(prefix="ganzoo-startup-"), "run")) for a in argv]
+    if "{out}" in argv:  # a fresh run folder each time, removed after
+        with tempfile.TemporaryDirectory(prefix="ganzoo-startup-") as tmp:
+            return run_once([a.replace("{out}", os.path.join(tmp, "run")) for a in argv])
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
     env.pop("GANZOO_PLUGINS", None)
     start = time.perf_counter()

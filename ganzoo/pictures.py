@@ -179,14 +179,17 @@ class Frames:
         return len(self._png)
 
     def _thin(self) -> None:
-        """A resumed run with more ``--epochs`` re-spaces: drop frames off the new grid first."""
+        """A resumed run with more ``--epochs`` re-spaces: drop frames off the new grid first,
+        then (still too many) keep ``limit`` evenly spaced ones, the first and last included."""
         if len(self._png) <= self.limit:
             return
         extra = [e for e in sorted(self._png) if not self.wanted(e)]
         for epoch in extra[: len(self._png) - self.limit]:
             del self._png[epoch]
-        while len(self._png) > self.limit:  # still too many: every other one, oldest first
-            del self._png[sorted(self._png)[1::2][0]]
+        epochs = sorted(self._png)
+        if len(epochs) > self.limit:
+            keep = {epochs[round(i * (len(epochs) - 1) / max(self.limit - 1, 1))] for i in range(self.limit)}
+            self._png = {e: self._png[e] for e in epochs if e in keep}
 
     def state_dict(self) -> dict[int, Any]:
         import torch
@@ -194,5 +197,7 @@ class Frames:
         return {e: torch.frombuffer(bytearray(png), dtype=torch.uint8) for e, png in self._png.items()}
 
     def load_state_dict(self, state: dict[int, Any]) -> None:
-        self._png = {int(e): bytes(t.numpy().tobytes()) for e, t in state.items()}
+        """Merge the saved frames in: a resume starts empty and gets them all; ``--on-nan skip``
+        rolls the networks back to a checkpoint but keeps the frames drawn since."""
+        self._png.update({int(e): bytes(t.numpy().tobytes()) for e, t in state.items()})
         self._thin()

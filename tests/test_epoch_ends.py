@@ -128,3 +128,26 @@ def test_a_resume_drops_records_written_after_the_checkpoint(tmp_path):
         return [(r["kind"], r["step"], r.get("Loss_D"), r.get("Loss_G")) for r in records]
 
     assert essentials(run) == essentials(straight.out)
+
+
+def test_frames_thin_to_evenly_spaced_ones_when_all_are_wanted():
+    saved = pictures.Frames(10)
+    for e in range(1, 11):
+        saved.add(e, Image.new("RGB", (2, 2), (e, 0, 0)))
+    frames = pictures.Frames(1, limit=5)  # every epoch "wanted": only the spacing can thin
+    frames.load_state_dict(saved.state_dict())
+    assert [im.getpixel((0, 0))[0] for im in frames.images()] == [1, 3, 5, 8, 10]
+
+
+@pytest.mark.slow
+def test_a_stopped_and_resumed_run_draws_the_same_gif_as_a_straight_one(tmp_path):
+    """The stop falls on an epoch end, whose checkpoint comes before its frame: the resume redraws it."""
+    kw = {"settings": {"size": "64", "image_size": "8"}, "batch_size": 64, "augment": "none", "ema": 0,
+          "progress": False, "device": "cpu"}
+    straight = ganzoo.train("mlp-gan", "fake", epochs=6, out=tmp_path / "straight", **kw).out
+    run = tmp_path / "run"
+    ganzoo.train("mlp-gan", "fake", epochs=6, max_steps=3, out=run, **kw)
+    ganzoo.train(resume=run, max_steps=6, progress=False)
+    with Image.open(straight / "progress.gif") as a, Image.open(run / "progress.gif") as b:
+        assert a.n_frames == b.n_frames == 6
+    assert (straight / "progress.gif").read_bytes() == (run / "progress.gif").read_bytes()

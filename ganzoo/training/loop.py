@@ -55,6 +55,8 @@ class Trainer:
         #: Seconds of training between checkpoints (0: at every epoch end); see _checkpoint_due.
         self.checkpoint_seconds = float(opts.checkpoint_minutes) * 60.0
         self._last_save = time.monotonic()
+        self._agreed_clock = False  # rank 0's clock as every rank saw it at the last log step
+        self._resumed_at_epoch_end = False  # restored from a checkpoint taken at an epoch's end
         self.on_nan = opts.on_nan
         self.run_options: dict[str, Any] = opts.saved()  # what a resume re-resolves
         self.last_checkpoint: Path | None = None
@@ -114,6 +116,8 @@ class Trainer:
             self._last_time = time.perf_counter()
             if self.last_checkpoint is not None and self.step >= self.total_steps:
                 self._settle(bar)
+            elif self._resumed_at_epoch_end:  # its pictures came after the checkpoint: redraw
+                self._epoch_pictures(self.epoch)  # them (same weights, same picture)
             while self.epoch < self.epochs and not self._done():
                 if self._epoch_order is None:
                     self._epoch_order = torch.randperm(len(train), generator=self.perm_generator)
@@ -161,7 +165,12 @@ class Trainer:
             return True
         if self.checkpoint_seconds <= 0:
             return not mid_epoch
-        return time.monotonic() - self._last_save >= self.checkpoint_seconds
+        # Under torchrun every rank must make the same choice (a checkpoint starts with
+        # collectives): they take rank 0's clock, agreed at the last log step (see _log).
+        return self._agreed_clock if self.dist.enabled else self._clock_due()
+
+    def _clock_due(self) -> bool:
+        return self.checkpoint_seconds > 0 and time.monotonic() - self._last_save >= self.checkpoint_seconds
 
     def _settle(self, bar: Progress) -> None:
         """Redo what followed the final checkpoint of a run that died before its weights.
@@ -196,8 +205,9 @@ class Trainer:
 
     def _log(self, bar: Progress) -> None:
         metrics = self.stepper.flush()
-        metrics, (stop,) = distributed.mean_over_ranks(metrics, self.dist,
-                                                       [self.stop_request.signum is not None])
+        metrics, (stop, clock) = distributed.mean_over_ranks(
+            metrics, self.dist, [self.stop_request.signum is not None, self.dist.is_main and self._clock_due()])
+        self._agreed_clock = clock
         if stop and self.dist.enabled:
             self._interrupted()
         bad = non_finite(metrics)
@@ -266,7 +276,10 @@ class Trainer:
                 drawn = None
             if self.loggers and isinstance(drawn, dict):
                 for tag, image in drawn.items():
-                    self.loggers.image(tag, image, self.step)
+                    if isinstance(image, (str, Path)):  # a task plugin of ganzoo <= 0.3: a file name
+                        image = _read_image(self.out / image)
+                    if image is not None:
+                        self.loggers.image(tag, image, self.step)
         self._last_time = time.perf_counter()  # pictures are not training time
 
     # -- reliability -----------------------------------------------------------------------
@@ -287,6 +300,7 @@ class Trainer:
         else:  # rank 0 writes it; the others know where (for --on-nan skip)
             self.last_checkpoint = checkpoint.checkpoint_dir(self.out) / f"step-{self.step:06d}"
         self._last_save = time.monotonic()
+        self._agreed_clock = False
         return self.last_checkpoint
 
     def restore_checkpoint(self, path: Path, state: dict[str, Any], tensors: dict[str, Any]) -> None:
@@ -295,6 +309,7 @@ class Trainer:
         self.last_checkpoint = path
         self._good_step = self.step
         self._metrics_written = None  # the file may hold records from after the checkpoint
+        self._resumed_at_epoch_end = self.position == 0 and self.epoch > 0
         if self.dist.is_main:
             self.stepper.resumed(self.epoch)
 
@@ -365,17 +380,11 @@ class Trainer:
         """The run's final figures (PNG, as ``final/NAME``) and metrics to the loggers, rank 0."""
         if not self.loggers:
             return
-        from PIL import Image
-
         for name in files:
             if name.lower().endswith(".png"):
-                try:
-                    with Image.open(self.out / name) as im:
-                        image = im.convert("RGB")
-                except OSError as exc:
-                    log.warning("could not read %s for the loggers (%s)", self.out / name, exc)
-                    continue
-                self.loggers.image(f"final/{Path(name).stem}", image, self.step)
+                image = _read_image(self.out / name)
+                if image is not None:
+                    self.loggers.image(f"final/{Path(name).stem}", image, self.step)
         self.loggers.finish(metrics, self.step)
 
     def write_pictures(self) -> list[str]:
@@ -387,6 +396,18 @@ class Trainer:
             _picture_warning("the run's pictures", self.out, exc,
                              "the model is saved without them")
             return []
+
+
+def _read_image(path: Path) -> Any:
+    """A picture file as an RGB PIL image for the loggers, or None (a warning) if unreadable."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return im.convert("RGB")
+    except OSError as exc:
+        log.warning("could not read %s for the loggers (%s)", path, exc)
+        return None
 
 
 def _picture_warning(what: str, out: Path, exc: BaseException, outcome: str) -> None:

@@ -4,7 +4,8 @@ What it writes, all at the run's optimizer step:
 
 - a scalar per metric of every ``metrics.jsonl`` record: ``train/NAME`` for the log lines,
   ``epoch/NAME`` for the epoch means and held-out scores (``images_per_sec`` included);
-- the task's pictures: each epoch's (a GAN's fixed-noise grid as ``samples``) and the run's
+- the task's pictures: the epochs it draws (a GAN's fixed-noise grid as ``samples``, up to 100
+  evenly spaced epochs) and the run's
   final figures as ``final/NAME``;
 - the run's options and settings as hyperparameters (the HParams tab) with its final metrics
   (``final/NAME``), once training ended.

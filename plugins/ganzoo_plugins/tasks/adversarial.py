@@ -3,7 +3,7 @@
 What it owns: the model base class (:class:`GenerativeModel`), the loss protocol its step calls
 (:class:`GANLoss`), the training step (:class:`AdversarialStep`: D on a real and a generated
 batch, then G; DiffAugment, the generator's weight average, a collapse warning), the pictures
-a run leaves (fixed-noise grids per epoch, ``progress.gif``, ``real_vs_fake.png``,
+a run leaves (fixed-noise grids of up to 100 epochs in ``progress.gif``, ``real_vs_fake.png``,
 ``losses.png``), sampling with truncation and latent walks, and ``ganzoo eval``'s
 classifier-FID/KID (see :mod:`ganzoo_plugins.tasks.gan_eval`).
 """
@@ -27,7 +27,7 @@ from ganzoo.training.step import RunContext, Step
 from .augment import DiffAugment
 from .ema import GeneratorEMA
 
-#: Images in the fixed-noise grid drawn at every epoch end.
+#: Images in the fixed-noise grid (progress.gif's frames, samples.png).
 GRID_SIZE = 64
 
 
@@ -274,8 +274,10 @@ class AdversarialStep(Step):
         self.ema = GeneratorEMA(model.generator, ctx.opts.ema) if ctx.opts.ema else None
         self.collapse = CollapseWatch()
         self.fixed = self.grid_inputs(torch.Generator().manual_seed(seed + 2))
-        #: Fixed-noise grids of up to 100 evenly spaced epochs: progress.gif's frames.
-        self.frames = pictures.Frames(ctx.epochs)
+        #: Fixed-noise grids of up to 100 epochs evenly spaced over --epochs (like the lr
+        #: schedule, so a stopped and resumed run keeps the same ones), plus the last epoch this
+        #: process reaches (a --max-steps stop): progress.gif's frames.
+        self.frames = pictures.Frames(ctx.opts.epochs)
 
     # -- what a conditional subclass changes ---------------------------------------------
     def labels(self, y: torch.Tensor | None) -> torch.Tensor | None:
@@ -396,7 +398,7 @@ class AdversarialStep(Step):
         return pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(int(fake.shape[-1])))
 
     def epoch_end(self, epoch: int) -> dict[str, Any] | None:
-        if not self.frames.wanted(epoch):
+        if not self.frames.wanted(epoch) and epoch < self.ctx.epochs:
             return None
         frame = self._frame()
         self.frames.add(epoch, frame)  # in memory: nothing per epoch in the run folder
