@@ -126,7 +126,6 @@ def load_images(paths: Sequence[str], channels: int, size: int) -> torch.Tensor:
     """
     import warnings
 
-    import numpy as np
     from PIL import Image, UnidentifiedImageError
 
     out = []
@@ -142,8 +141,7 @@ def load_images(paths: Sequence[str], channels: int, size: int) -> torch.Tensor:
                 else:
                     warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
             with img_file as img:
-                img = img.convert("L" if channels == 1 else "RGB").resize((size, size), Image.BILINEAR)
-                arr = np.asarray(img, dtype=np.uint8)
+                out.append(image_tensor(img, channels, size))
         except FileNotFoundError:
             raise DataError(f"{path}: no such image file") from None
         except Image.DecompressionBombError as exc:
@@ -151,9 +149,19 @@ def load_images(paths: Sequence[str], channels: int, size: int) -> torch.Tensor:
                             f"shrink the image first (the model reads it at {size}x{size})") from None
         except (UnidentifiedImageError, OSError) as exc:
             raise DataError(f"{path}: not a readable image ({exc}); pass PNG or JPEG files") from None
-        arr = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
-        out.append(torch.from_numpy(arr.copy()))
-    return torch.stack(out).float() / 255.0
+    return torch.stack(out)
+
+
+def image_tensor(image: Any, channels: int, size: int) -> torch.Tensor:
+    """A PIL image as (channels, size, size) float in [0, 1]: converted, resized (bilinear, which
+    PIL antialiases when shrinking), as ``ganzoo predict`` reads files and the demo its uploads."""
+    import numpy as np
+    from PIL import Image
+
+    image = image.convert("L" if channels == 1 else "RGB").resize((size, size), Image.BILINEAR)
+    arr = np.asarray(image, dtype=np.uint8)
+    arr = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+    return torch.from_numpy(arr.copy()).float() / 255.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,19 +251,31 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None,
         array = grid.mul(255).add_(0.5).clamp_(0, 255).permute(1, 2, 0).to("cpu", torch.uint8).numpy()
         save_picture(Image.fromarray(array), path)
         return
+    save_picture(preview(images, nrow, row_labels), path)
+
+
+def preview(images: torch.Tensor, nrow: int | None = None, row_labels: Sequence[str] | None = None) -> Any:
+    """A PIL grid of images in [0, 1] for people to look at: small images upscaled (nearest) so
+    an 8x8 digit is not a speck, ``row_labels`` left of each row (a labelled grid, the demo's)."""
     from .pictures import auto_scale, grid_image, label_rows
 
     grid = grid_image(images * 2 - 1, nrow=nrow, scale=auto_scale(int(images.shape[-1])))
-    save_picture(label_rows(grid, list(row_labels)), path)
+    return label_rows(grid, list(row_labels)) if row_labels else grid
+
+
+def animation_frames(images: torch.Tensor) -> list[Any]:
+    """One upscaled PIL frame per image in [0, 1] (a latent walk's GIF frames)."""
+    from .pictures import auto_scale, grid_image
+
+    scale = auto_scale(int(images.shape[-1]))
+    return [grid_image(img[None] * 2 - 1, nrow=1, scale=scale) for img in images]
 
 
 def save_animation(images: torch.Tensor, path: str | Path, ms_per_frame: int = 120) -> None:
     """A looping GIF with one image in [0, 1] per frame (a latent walk), written atomically."""
-    from .pictures import auto_scale, grid_image, save_gif
+    from .pictures import save_gif
 
-    scale = auto_scale(int(images.shape[-1]))
-    frames = [grid_image(img[None] * 2 - 1, nrow=1, scale=scale) for img in images]
-    save_gif(frames, Path(path), ms_per_frame=ms_per_frame)
+    save_gif(animation_frames(images), Path(path), ms_per_frame=ms_per_frame)
 
 
 def save_each(images: torch.Tensor, folder: str | Path, prefix: str = "sample") -> list[str]:

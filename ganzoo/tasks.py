@@ -107,6 +107,18 @@ class Task:
         instead = f"; use `ganzoo {other[0]}`" if other else ""
         return ConfigError(f"{verb}: {self.name} models do not {verb}{instead}")
 
+    # -- ganzoo demo ---------------------------------------------------------------------
+    def demo(self, model: ZooModel) -> None:
+        """Build this kind's panel of ``ganzoo demo`` with Gradio components.
+
+        Called inside the page's ``gradio.Blocks`` context, which already holds the title and the
+        model card beside the panel (:mod:`ganzoo.demo`), so a task only adds its own inputs,
+        buttons and outputs. Give each event an ``api_name``: ``gradio_client`` calls it by that
+        name. Raise :class:`gradio.Error` for bad input; the page shows it as a message.
+        """
+        raise ConfigError(f"demo: task '{self.name}' has no demo panel (its plugin defines no "
+                          "Task.demo); use `ganzoo sample` or `ganzoo predict`")
+
     # -- the model card ------------------------------------------------------------------
     def usage(self, ref: str) -> tuple[list[str], list[str]]:
         """(Python lines, shell lines) showing how to use loaded weights; ``ref`` is their name."""

@@ -111,3 +111,18 @@ def test_train_eval_save_load_predict_and_resume_with_no_core_edit(cli, site, tm
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": site}).stdout.split()
     assert out == ["reconstruction", "AutoEncoder", "(2,", "1,", "16,", "16)"]
+
+    # ganzoo demo serves the task's own panel (the plugin's Task.demo), still with no core edit.
+    pytest.importorskip("gradio", reason="the demo extra is not installed")
+    from gradio_client import Client, handle_file
+
+    from demo_helpers import free_port, ganzoo_demo, pixels
+
+    server = ganzoo_demo(str(straight), "--port", str(free_port()), env={"PYTHONPATH": site})
+    try:
+        picture, error = Client(server.url, verbose=False).predict(handle_file(str(img)), api_name="/reconstruct")
+    finally:
+        server.stop()
+    assert pixels(picture).shape[:2] == (16 * 4, 16 * 4)  # one 16x16 image, upscaled 4x
+    expected = pred.stdout.split("reconstruction error ")[1].strip()
+    assert f"{error:.2f}" == expected

@@ -19,7 +19,7 @@ import click
 
 from .._version import __version__
 from ..errors import GanzooError
-from . import catalog, evaluate, export, train, weights
+from . import catalog, demo, evaluate, export, train, weights
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DEBUG_ENV = "GANZOO_DEBUG"
@@ -45,7 +45,7 @@ def cli(debug: bool) -> None:
         logging.getLogger("ganzoo").setLevel(logging.DEBUG)
 
 
-for _module in (catalog, train, weights, evaluate, export):
+for _module in (catalog, train, weights, evaluate, export, demo):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

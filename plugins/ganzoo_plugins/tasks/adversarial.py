@@ -501,6 +501,11 @@ class AdversarialTask(Task):
             return Samples(frames, nrow=len(frames) // int(options["interpolate"]), animation=True)
         return Samples(model.sample(n, seed=seed, truncation=options.get("truncation")))
 
+    def demo(self, model: Any) -> None:
+        from .demos import generator_panel
+
+        generator_panel(model)
+
     def usage(self, ref: str) -> tuple[list[str], list[str]]:
         return ([f'model = ganzoo.load("{ref}")',
                  "images = model.sample(64, seed=0)  # float (64, C, H, W) in [0, 1]"],

@@ -224,6 +224,11 @@ class ClassificationTask(Task):
             lines.append(f"{path}\t{shown}")
         return lines
 
+    def demo(self, model: Any) -> None:
+        from .demos import classifier_panel
+
+        classifier_panel(model)
+
     def usage(self, ref: str) -> tuple[list[str], list[str]]:
         return ([f'model = ganzoo.load("{ref}")',
                  "indices, probs = model.predict(images)  # images float (N, C, H, W) in [0, 1]"],

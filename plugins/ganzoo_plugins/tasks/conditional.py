@@ -283,6 +283,11 @@ class ConditionalTask(AdversarialTask):
         images = model.sample(len(asked), seed=seed, truncation=truncation, labels=asked)
         return Samples(images, nrow=per, row_labels=[names[i] for i in labels])
 
+    def demo(self, model: Any) -> None:
+        from .demos import generator_panel
+
+        generator_panel(model, class_names=model.class_names)
+
     def usage(self, ref: str) -> tuple[list[str], list[str]]:
         return ([f'model = ganzoo.load("{ref}")',
                  "sevens = model.sample(16, labels=7, seed=0)  # float (16, C, H, W) in [0, 1]",

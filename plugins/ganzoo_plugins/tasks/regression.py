@@ -156,6 +156,11 @@ class RegressionTask(Task):
         return [f"{path}\t" + " ".join(f"{v:.6g}" for v in model.forecast(read_series(path), steps).tolist())
                 for path in inputs]
 
+    def demo(self, model: Any) -> None:
+        from .demos import forecast_panel
+
+        forecast_panel(model)
+
     def usage(self, ref: str) -> tuple[list[str], list[str]]:
         return ([f'model = ganzoo.load("{ref}")', "future = model.forecast(series, steps=10)"],
                 [f"ganzoo predict {ref} INPUT..."])

@@ -97,3 +97,22 @@ class ReconstructionTask(Task):
         with inference(model):
             errs = ((model(x) - x) ** 2).flatten(1).mean(1)
         return [f"{path}\treconstruction error {float(e):.{options['show']}f}" for path, e in zip(inputs, errs)]
+
+    def demo(self, model: Any) -> None:
+        """Its own ``ganzoo demo`` panel: an image in, its reconstruction and the error out."""
+        import gradio as gr
+
+        from ganzoo.sample import image_tensor, preview, to_unit
+
+        c, s = int(model.config["channels"]), int(model.config["image_size"])
+
+        def reconstruct(image: Any) -> tuple[Any, float]:
+            x = from_unit(model, image_tensor(image, c, s)[None])
+            with inference(model):
+                out = model(x)
+            return preview(to_unit(model, out)), float(torch.mean((out - x) ** 2))
+
+        image = gr.Image(type="pil", label="Image")
+        button = gr.Button("Reconstruct")
+        outputs = [gr.Image(type="pil", label="Reconstruction"), gr.Number(label="Reconstruction error")]
+        button.click(reconstruct, image, outputs, api_name="reconstruct")
