@@ -108,16 +108,21 @@ def load(ref: str | os.PathLike[str], device: Any = None) -> Any:
 
 
 def push(folder: str | Path, repo_id: str, *, private: bool = False, revision: str | None = None,
-         message: str | None = None, token: str | None = None, include_checkpoints: bool = False) -> str:
+         message: str | None = None, token: str | None = None, include_checkpoints: bool = False,
+         space: bool = False) -> str:
     """Upload the model in a weights or run folder as one commit; returns the repo URL.
 
     The folder is loaded first: a folder that would not load is never published. Only the model
     goes up (see :func:`push_files`), not the whole run folder, and the card is rebuilt so its
     usage lines name ``repo_id``; the folder itself is only read. ``include_checkpoints`` adds
-    the latest training checkpoint, to resume the run from the Hub.
+    the latest training checkpoint, to resume the run from the Hub. ``space`` also publishes a
+    Gradio Space ``repo_id + "-demo"`` that serves ``ganzoo demo`` for the pushed model (see
+    :mod:`ganzoo.space`; its URL is :func:`ganzoo.space.space_url`), and the card links it.
     """
     from . import hub
     from .card import CARD_NAME, build_card
+    from .space import files as space_files
+    from .space import space_id
     from .weights import load_folder
 
     repo_id, at = hub.split_ref(repo_id)  # a bad id fails before the folder is even read
@@ -129,9 +134,18 @@ def push(folder: str | Path, repo_id: str, *, private: bool = False, revision: s
     files = push_files(folder, model.zoo_config, include_checkpoints=include_checkpoints)
     # The card names the repo it lives in (and the branch, off main), not USER/REPO.
     ref = repo_id if revision in (None, "main") else f"{repo_id}@{revision}"
-    files[CARD_NAME] = str(build_card(model.zoo_config, model, folder, ref=ref)).encode("utf-8")
-    return hub.upload(files, repo_id, private=private, revision=revision, token=token,
-                      message=message or f"Upload {folder.resolve().name} with ganzoo")
+    demo = space_id(repo_id) if space else None
+    files[CARD_NAME] = str(build_card(model.zoo_config, model, folder, ref=ref, space=demo)).encode("utf-8")
+    url = hub.upload(files, repo_id, private=private, revision=revision, token=token,
+                     message=message or f"Upload {folder.resolve().name} with ganzoo")
+    if demo:
+        try:
+            hub.upload(space_files(ref, model.zoo_config, private=private), demo, private=private, token=token,
+                       space_sdk="gradio", message=f"Demo of {ref} (ganzoo push --space)")
+        except HubError as exc:
+            raise HubError(f"{repo_id}: the model is pushed ({url}), but its Space {demo} is not: {exc} "
+                           "(push again with --space once that is fixed)") from None
+    return url
 
 
 def push_files(folder: str | Path, config: dict[str, Any], *,

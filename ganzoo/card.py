@@ -42,12 +42,13 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | None = None,
-               ref: str = PLACEHOLDER_REF) -> Any:
+               ref: str = PLACEHOLDER_REF, space: str | None = None) -> Any:
     """A ``huggingface_hub.ModelCard`` for a folder's ``config.json`` (and the model, for the summary).
 
     The task (``TaskSpec``) gives the Hub ``pipeline_tag`` and tags, the picture shown first and
     the usage lines; ``ref`` is the name those lines load and the ``model-index`` entry's name
-    (the folder's name when ``ref`` is left at the placeholder).
+    (the folder's name when ``ref`` is left at the placeholder). ``space``: the id of the Space
+    that demos the model (``ganzoo push --space``), linked near the top.
     """
     from huggingface_hub import ModelCard, ModelCardData
 
@@ -80,6 +81,11 @@ def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | N
     lines.append(f"A `{name}` model ({task or 'model'}) saved by "
                  f"[ganzoo](https://pypi.org/project/ganzoo/) {config.get('ganzoo_version', '')}.")
     lines.append("")
+    if space:
+        from .space import space_url
+
+        lines += [f"**Try it in your browser:** [{space}]({space_url(space)}), a Gradio Space made by "
+                  f"`ganzoo push --space` (or run `ganzoo demo {ref}` locally).", ""]
     pictures = shown_pictures(config, folder) if folder is not None else []
     for picture in pictures:
         lines += [f"![{picture.rsplit('.', 1)[0]}]({picture})", ""]

@@ -541,11 +541,13 @@ def in_cache(folder: str | Path) -> bool:
 
 
 def upload(files: Mapping[str, Path | bytes], repo_id: str, *, private: bool = False,
-           revision: str | None = None, message: str | None = None, token: str | None = None) -> str:
+           revision: str | None = None, message: str | None = None, token: str | None = None,
+           space_sdk: str | None = None) -> str:
     """Commit ``files`` (path in repo -> local file or bytes) to ``repo_id`` as one commit.
 
-    The repo (and a ``revision`` branch) is created if missing; returns the repo URL. Without a
-    token nothing is sent: the Hub would only answer 401, which reads like a wrong token.
+    The repo (and a ``revision`` branch) is created if missing; returns the repo URL. With
+    ``space_sdk`` (``"gradio"``) the repo is a Space running that SDK, not a model repo. Without
+    a token nothing is sent: the Hub would only answer 401, which reads like a wrong token.
     """
     from huggingface_hub import CommitOperationAdd, HfApi, get_token
 
@@ -557,10 +559,11 @@ def upload(files: Mapping[str, Path | bytes], repo_id: str, *, private: bool = F
     api = HfApi(token=token)
     operations = [CommitOperationAdd(path_in_repo=path, path_or_fileobj=content if isinstance(content, bytes)
                                      else str(content)) for path, content in files.items()]
+    kind = "space" if space_sdk else "model"
     with _bounded(), hub_errors(repo_id, "push", cache_helps=False):
-        url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type=kind, space_sdk=space_sdk)
         if revision and revision != "main":
-            api.create_branch(repo_id, branch=revision, exist_ok=True, repo_type="model")
-        api.create_commit(repo_id, operations, repo_type="model", revision=revision,
+            api.create_branch(repo_id, branch=revision, exist_ok=True, repo_type=kind)
+        api.create_commit(repo_id, operations, repo_type=kind, revision=revision,
                           commit_message=message or f"Upload {repo_id.split('/')[1]} with ganzoo")
     return redact(str(url))

@@ -15,6 +15,10 @@ upload a folder through the legacy LFS path (``HF_HUB_DISABLE_XET=1``) and downl
     GET  /api/models/{repo}/tree/{rev}             file listing
     HEAD/GET /{repo}/resolve/{rev}/{path}          file metadata and content
 
+Spaces are repos too (``create_repo(repo_type="space", space_sdk=...)``): the same routes under
+``/api/spaces/{repo}/...`` and ``/spaces/{repo}/resolve/...``, kept apart from models under the
+key ``spaces/{repo}``, so a model and its ``-demo`` Space are two repos as on the real Hub.
+
 Auth is bearer tokens mapped to users; a user may write to its own namespace and to the
 namespaces listed for it. Unknown tokens get 401, writes elsewhere 403, private or missing
 repos 404 ``RepoNotFound`` (as on the real Hub). Storage is a folder: blobs by sha256,
@@ -53,6 +57,7 @@ LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".png", ".jpg", ".npz")
 @dataclass
 class Repo:
     private: bool
+    sdk: str | None = None  # a Space's SDK (None: a model repo)
     refs: dict[str, str] = field(default_factory=dict)
     commits: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
@@ -74,7 +79,7 @@ class HubState:
         self.die_how = "close"  # or "reset"
 
     def can_write(self, user: str | None, repo_id: str) -> bool:
-        ns = repo_id.split("/")[0]
+        ns = repo_id.removeprefix("spaces/").split("/")[0]
         return user is not None and (ns == user or ns in self.extra_rights.get(user, []))
 
     def blob(self, sha256: str) -> Path:
@@ -214,8 +219,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.lfs_verify(f"{p[1]}/{p[2]}")
         if method == "POST" and len(p) == 6 and p[1].endswith(".git") and p[2:] == ["info", "lfs", "objects", "batch"]:
             return self.lfs_batch(f"{p[0]}/{p[1][:-4]}")
-        if len(p) >= 6 and p[:2] == ["api", "models"]:
-            repo_id, action, rest = f"{p[2]}/{p[3]}", p[4], p[5:]
+        if method == "POST" and len(p) == 7 and p[0] == "spaces" and p[2].endswith(".git") \
+                and p[3:] == ["info", "lfs", "objects", "batch"]:
+            return self.lfs_batch(f"spaces/{p[1]}/{p[2][:-4]}")
+        if len(p) >= 6 and p[0] == "api" and p[1] in ("models", "spaces"):
+            prefix = "spaces/" if p[1] == "spaces" else ""
+            repo_id, action, rest = f"{prefix}{p[2]}/{p[3]}", p[4], p[5:]
             if method == "POST" and action == "preupload":
                 return self.preupload(repo_id, rest[0])
             if method == "POST" and action == "commit":
@@ -226,6 +235,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.revision(repo_id, "/".join(rest))
             if method == "GET" and action == "tree":
                 return self.tree(repo_id, rest[0], "/".join(rest[1:]))
+        if method in ("GET", "HEAD") and len(p) >= 6 and p[0] == "spaces" and p[3] == "resolve":
+            return self.resolve(f"spaces/{p[1]}/{p[2]}", p[4], "/".join(p[5:]), head=method == "HEAD")
         if method in ("GET", "HEAD") and len(p) >= 5 and p[2] == "resolve":
             return self.resolve(f"{p[0]}/{p[1]}", p[3], "/".join(p[4:]), head=method == "HEAD")
         raise HubError(404, f"no route for {method} /{'/'.join(p)}")
@@ -236,11 +247,18 @@ class Handler(BaseHTTPRequestHandler):
         repo_id = f"{data.get('organization') or user}/{data['name']}"
         if not self.state.can_write(user, repo_id):
             raise HubError(403, f"You don't have the rights to create a repo under {repo_id.split('/')[0]}")
+        kind = data.get("type") or "model"
+        if kind == "space":
+            if data.get("sdk") not in ("gradio", "docker", "static"):
+                raise HubError(400, "Space SDK is required: one of gradio, docker, static")
+            repo_id = f"spaces/{repo_id}"
+        elif kind != "model":
+            raise HubError(400, f"repo type {kind!r} is not served by this test Hub")
         url = f"{self.base}/{repo_id}"
         if repo_id in self.state.repos:
-            return self._json(409, {"error": "You already created this model repo", "url": url})
+            return self._json(409, {"error": f"You already created this {kind} repo", "url": url})
         private = data.get("visibility") == "private" or bool(data.get("private"))
-        repo = Repo(private=private)
+        repo = Repo(private=private, sdk=data.get("sdk"))
         repo.refs["main"] = self.state.new_commit(repo, {}, "initial commit")
         self.state.repos[repo_id] = repo
         self._json(200, {"url": url, "name": repo_id})
@@ -342,8 +360,10 @@ class Handler(BaseHTTPRequestHandler):
         repo = self._repo(repo_id, write=False)
         sha = self._commit(repo, rev)
         siblings = [{"rfilename": path} for path in sorted(repo.commits[sha])]
-        self._json(200, {"id": repo_id, "modelId": repo_id, "sha": sha, "private": repo.private,
-                         "siblings": siblings, "library_name": "ganzoo", "tags": []})
+        bare = repo_id.removeprefix("spaces/")
+        info = {"id": bare, "sha": sha, "private": repo.private, "siblings": siblings, "tags": []}
+        info.update({"sdk": repo.sdk} if repo.sdk else {"modelId": bare, "library_name": "ganzoo"})
+        self._json(200, info)
 
     def tree(self, repo_id: str, rev: str, under: str) -> None:
         repo = self._repo(repo_id, write=False)

@@ -85,18 +85,24 @@ def predict_cmd(ctx: click.Context, ref: str, inputs: tuple[str, ...], **_: obje
               help="Hub token (default: HF_TOKEN or the saved `hf auth login`). Never printed.")
 @click.option("--include-checkpoints", is_flag=True,
               help="Also upload the latest checkpoint, to resume the run from the Hub.")
+@click.option("--space", is_flag=True,
+              help="Also create a Gradio Space USER/REPO-demo that serves `ganzoo demo` for the model "
+                   "(app.py, requirements.txt, README); the card links it.")
 def push_cmd(folder: str, repo_id: str, private: bool, revision: str | None, message: str | None,
-             token: str | None, include_checkpoints: bool) -> None:
+             token: str | None, include_checkpoints: bool, space: bool) -> None:
     """Upload the model in a weights or run folder to the Hugging Face Hub as one commit.
 
     Sends config.json, the weights files it names, the card and the pictures the card shows (not
-    per-epoch pictures or checkpoints); prints the repo URL.
+    per-epoch pictures or checkpoints); prints the repo URL (and the Space's, with --space).
     """
     from ..api import push
+    from ..space import space_id, space_url
 
     url = push(Path(folder), repo_id, private=private, revision=revision, message=message, token=token,
-               include_checkpoints=include_checkpoints)
+               include_checkpoints=include_checkpoints, space=space)
     click.echo(url)
+    if space:
+        click.echo(space_url(space_id(repo_id.partition("@")[0])))
 
 
 @click.command("convert")
