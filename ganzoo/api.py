@@ -127,20 +127,26 @@ def push(folder: str | Path, repo_id: str, *, private: bool = False, revision: s
 
     repo_id, at = hub.split_ref(repo_id)  # a bad id fails before the folder is even read
     folder = Path(folder)
-    model = load_folder(folder)
     if at and revision and at != revision:
         raise HubError(f"{repo_id}: revision given twice ('@{at}' and --revision {revision}); keep one")
     revision = revision or at
+    demo = space_id(repo_id) if space else None
+    if demo and revision not in (None, "main"):
+        raise HubError(f"{repo_id}: --space serves the main branch (its card links the Space), not "
+                       f"'{revision}'; push the branch without --space, or push to main with it")
+    model = load_folder(folder)
     files = push_files(folder, model.zoo_config, include_checkpoints=include_checkpoints)
     # The card names the repo it lives in (and the branch, off main), not USER/REPO.
     ref = repo_id if revision in (None, "main") else f"{repo_id}@{revision}"
-    demo = space_id(repo_id) if space else None
     files[CARD_NAME] = str(build_card(model.zoo_config, model, folder, ref=ref, space=demo)).encode("utf-8")
     url = hub.upload(files, repo_id, private=private, revision=revision, token=token,
                      message=message or f"Upload {folder.resolve().name} with ganzoo")
     if demo:
         try:
-            hub.upload(space_files(ref, model.zoo_config, private=private), demo, private=private, token=token,
+            # The repo may have been private before this push (--private only sets a new repo's
+            # visibility): the Space follows the model's real one.
+            hidden = private or hub.is_private(repo_id, token=token)
+            hub.upload(space_files(ref, model.zoo_config, private=hidden), demo, private=hidden, token=token,
                        space_sdk="gradio", message=f"Demo of {ref} (ganzoo push --space)")
         except HubError as exc:
             raise HubError(f"{repo_id}: the model is pushed ({url}), but its Space {demo} is not: {exc} "

@@ -1,25 +1,29 @@
 """``ganzoo demo``: look at a model in the browser before downloading or training anything.
 
-People judge a generative model by looking at it, and the Hub has no inference widget for
-unconditional image generation, so ganzoo serves its own page: a Gradio app with the model's
-task panel (:meth:`ganzoo.tasks.Task.demo`: a GAN's Generate button, a classifier's upload
-box, a regressor's forecast plot) and the model card beside it. The same :func:`build` runs a
-Space: ``ganzoo push --space`` uploads an ``app.py`` that calls it (:mod:`ganzoo.space`).
+People judge a model by looking at it, and the Hub has no inference widget for some kinds
+(unconditional image generation among them), so ganzoo serves its own page: a Gradio app with
+the panel the model's task plugin builds (:meth:`ganzoo.tasks.Task.demo`) and the model card
+beside it. The same :func:`build` runs a Space: ``ganzoo push --space`` uploads an ``app.py``
+that calls it (:mod:`ganzoo.space`).
 
 Gradio is an optional extra (``pip install 'ganzoo[demo]'``): it is imported here, only when a
-page is built. Gradio's telemetry and update check stay off (they would phone home from
-someone's laptop; ``GRADIO_ANALYTICS_ENABLED`` set by the user still wins).
+page is built. Gradio's telemetry and update check are off (they would phone home from
+someone's laptop), and files it caches for the page are deleted after an hour.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, GanzooError
+
+log = logging.getLogger(__name__)
 
 #: What to install when Gradio is missing.
 INSTALL = "pip install 'ganzoo[demo]'"
@@ -28,6 +32,11 @@ INSTALL = "pip install 'ganzoo[demo]'"
 DEFAULT_HOST = "127.0.0.1"
 #: Card pictures larger than this are left out of the page rather than inlined.
 MAX_INLINE_BYTES = 2_000_000
+#: The pictures a card may inline, by suffix.
+PICTURE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+                 ".webp": "image/webp"}
+#: Gradio deletes the files it cached for the page (grids, GIFs, uploads) this old, this often (s).
+CACHE_SECONDS = 3600
 
 _IMAGE_LINK = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
 
@@ -46,8 +55,10 @@ def card_markdown(folder: str | Path) -> str:
     """The folder's model card as the page shows it: no YAML header, pictures inlined.
 
     The card links its pictures by file name (``![samples](samples.png)``), which a page served
-    from elsewhere cannot follow, so each picture in the folder becomes a ``data:`` URI; a link
-    to a missing or oversized file is dropped.
+    from elsewhere cannot follow, so each picture in the folder becomes a ``data:`` URI. Only
+    image files named directly in the folder are inlined (a card from the Hub must not pull
+    other local files into a shared page); a link to anything else, missing or oversized is
+    dropped.
     """
     path = Path(folder) / "README.md"
     try:
@@ -64,9 +75,11 @@ def card_markdown(folder: str | Path) -> str:
         if target.startswith(("http://", "https://", "data:")):
             return match.group(0)
         picture = Path(folder) / target
-        if "/" in target or not picture.is_file() or picture.stat().st_size > MAX_INLINE_BYTES:
+        mime = PICTURE_TYPES.get(picture.suffix.lower())
+        # A plain file name (a Hub snapshot's files are links into the cache's blobs: allowed).
+        if (mime is None or "/" in target or "\\" in target or target.startswith(".")
+                or not picture.is_file() or picture.stat().st_size > MAX_INLINE_BYTES):
             return ""
-        mime = "image/png" if picture.suffix.lower() == ".png" else "image/jpeg"
         return f"![{alt}](data:{mime};base64,{base64.b64encode(picture.read_bytes()).decode()})"
 
     return _IMAGE_LINK.sub(inline, text).strip()
@@ -87,10 +100,12 @@ def build(ref: str | os.PathLike[str], *, title: str | None = None) -> Any:
     model = load_folder(folder)
     task = tasks.for_model(model)
     config = getattr(model, "zoo_config", None) or {}
+    _fetch_card(folder, config)
     name = str(config.get("model") or type(model).__name__)
     dataset = (config.get("dataset") or {}).get("name") if isinstance(config.get("dataset"), dict) else None
     heading = title or (str(ref) if not isinstance(ref, os.PathLike) else Path(ref).name)
-    with gr.Blocks(title=f"{heading} · ganzoo demo", analytics_enabled=False) as page:
+    with gr.Blocks(title=f"{heading} · ganzoo demo", analytics_enabled=False,
+                   delete_cache=(CACHE_SECONDS, CACHE_SECONDS)) as page:
         gr.Markdown(f"# {heading}\n`{name}`" + (f" trained on `{dataset}`" if dataset else "")
                     + f" · task `{task.name}` · [ganzoo](https://pypi.org/project/ganzoo/)")
         with gr.Row(equal_height=False):
@@ -103,12 +118,59 @@ def build(ref: str | os.PathLike[str], *, title: str | None = None) -> Any:
     return page
 
 
+def _fetch_card(folder: Path, config: dict[str, Any]) -> None:
+    """For a Hub snapshot (``ganzoo.load`` fetches only config and weights), also fetch its card
+    and the pictures it shows, from the same commit. Best effort: the panel works without them."""
+    from . import hub, registry
+
+    if (folder / "README.md").is_file() or not hub.in_cache(folder):
+        return
+    repo = folder.parent.parent.name
+    if folder.parent.name != "snapshots" or not repo.startswith("models--"):
+        return
+    repo_id = repo[len("models--"):].replace("--", "/", 1)
+    spec = registry.catalog().specs["task"].get(str(config.get("task") or ""))
+    names = ["README.md", *([spec.picture] if spec is not None and spec.picture else []),
+             *[p for p in config.get("pictures") or [] if isinstance(p, str)]]
+    try:
+        hub.download_files(repo_id, folder.name, names)
+    except GanzooError as exc:
+        log.warning("%s: showing the page without its model card (%s)", repo_id, exc)
+
+
+def _check_host(host: str, port: int | None) -> None:
+    """A host this machine cannot listen on fails here, in one line (Gradio would retry 100 ports,
+    5 s each, printing a uvicorn error for each)."""
+    try:
+        family = socket.getaddrinfo(host, port or 0, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port or 0))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if port and getattr(exc, "errno", None) in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+            raise ConfigError(f"demo: port {port} on {host} is in use ({reason}); pass another --port, or "
+                              "stop what is using it") from None
+        raise ConfigError(f"demo: cannot listen on {host} ({reason}); use --host 127.0.0.1 (this machine) "
+                          "or 0.0.0.0 (every network interface)") from None
+
+
+def _no_proxy_for_loopback() -> None:
+    """Gradio checks its own URL over HTTP; an HTTP(S)_PROXY must not carry that to a proxy."""
+    for name in ("NO_PROXY", "no_proxy"):
+        have = [h.strip() for h in os.environ.get(name, "").split(",") if h.strip()]
+        os.environ[name] = ",".join(dict.fromkeys([*have, "127.0.0.1", "localhost"]))
+
+
 def serve(page: Any, *, host: str = DEFAULT_HOST, port: int | None = None, share: bool = False) -> str:
     """Start ``page`` in a background thread and return its local URL.
 
     ``port`` None takes the first free port from 7860 up (Gradio's own search); a given port
-    that is taken is a one-line error. Stop it with ``page.close()``.
+    that is taken, or a host this machine has no address for, is a one-line error. Stop it with
+    ``page.close()``.
     """
+    _check_host(host, port)
+    _no_proxy_for_loopback()
     try:
         page.launch(server_name=host, server_port=port, share=share, prevent_thread_lock=True,
                     quiet=True, show_error=True, ssr_mode=False, inbrowser=False)
@@ -116,4 +178,7 @@ def serve(page: Any, *, host: str = DEFAULT_HOST, port: int | None = None, share
         where = f"port {port} on {host}" if port else f"a free port on {host} from 7860 up"
         raise ConfigError(f"demo: cannot listen on {where} ({exc}); pass another --port, or stop "
                           "what is using it") from None
+    except ValueError as exc:  # Gradio could not reach its own URL
+        raise ConfigError(f"demo: the page started but {host} did not answer ({str(exc).splitlines()[0]}); "
+                          "check NO_PROXY and the firewall, or use --host 127.0.0.1") from None
     return str(page.local_url)

@@ -456,6 +456,18 @@ def _download(ref: str, token: str | None) -> Path:
     return folder
 
 
+def download_files(repo_id: str, revision: str, names: list[str], token: str | None = None) -> None:
+    """Also fetch ``names`` (plain file names; missing ones are skipped) of one commit of a model
+    repo into its snapshot, beside what :func:`download` fetched: the card and its pictures,
+    which ``ganzoo demo`` shows and loading never needs."""
+    from huggingface_hub import snapshot_download
+
+    patterns = [glob.escape(n) for n in dict.fromkeys(names)
+                if n and "/" not in n and "\\" not in n and not n.startswith(".")]
+    with _bounded(), hub_errors(repo_id, "download its card"):
+        snapshot_download(repo_id, revision=revision, allow_patterns=patterns, token=token)
+
+
 def _blob_hash(blob: Path) -> str | None:
     """The hash ``blob``'s bytes have in the scheme its name uses, None if the name is neither.
 
@@ -538,6 +550,14 @@ def in_cache(folder: str | Path) -> bool:
         return True
     return any(p.name == "snapshots" and p.parent.name.startswith(("models--", "datasets--", "spaces--"))
                for p in path.parents)
+
+
+def is_private(repo_id: str, token: str | None = None) -> bool:
+    """Whether the model repo ``repo_id`` is private (one metadata request)."""
+    from huggingface_hub import HfApi
+
+    with _bounded(), hub_errors(repo_id, "read its settings", cache_helps=False):
+        return bool(HfApi(token=token).repo_info(repo_id, revision="main", repo_type="model").private)
 
 
 def upload(files: Mapping[str, Path | bytes], repo_id: str, *, private: bool = False,

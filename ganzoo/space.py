@@ -11,6 +11,7 @@ torch or Gradio.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ._version import __version__
@@ -50,50 +51,69 @@ def gradio_version() -> str:
         return GRADIO_VERSION
 
 
+#: The Hub refuses a Space whose ``short_description`` is longer.
+MAX_SHORT_DESCRIPTION = 60
+
+
+def requirements(config: dict[str, Any]) -> list[str]:
+    """What the Space installs: ``ganzoo[demo]``, plus the distributions that registered the
+    model and its task when they are not ganzoo's own (a third-party plugin's model needs its
+    plugin in the Space too), at the versions installed here or newer."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import registry
+
+    lines = [f"ganzoo[demo]>={__version__}"]
+    catalog = registry.catalog().specs
+    specs = [catalog["model"].get(str(config.get("model") or "")), catalog["task"].get(str(config.get("task") or ""))]
+    for dist in dict.fromkeys(s.distribution for s in specs if s is not None and s.distribution):
+        if dist.lower() == "ganzoo":
+            continue
+        try:
+            lines.append(f"{dist}>={version(dist)}")
+        except PackageNotFoundError:
+            lines.append(dist)
+    return lines
+
+
 def files(model_ref: str, config: dict[str, Any], *, private: bool = False) -> dict[str, bytes]:
     """``app.py``, ``requirements.txt`` and ``README.md`` of the Space for ``model_ref``
-    (``USER/REPO`` or ``USER/REPO@revision``), as bytes."""
+    (``USER/REPO``), as bytes."""
+    import yaml
+
     name = str(config.get("model") or "model")
     data = config.get("dataset") if isinstance(config.get("dataset"), dict) else {}
     dataset = data.get("name") if isinstance(data.get("name"), str) else None
     about = f"{name} trained on {dataset}" if dataset else name
     repo_id = model_ref.partition("@")[0]
-    app = f'''"""A Gradio demo of the ganzoo model {model_ref}: {about}.
+    app = f'''"""A Gradio demo of the ganzoo model {model_ref}.
 
 Made by `ganzoo push --space`. Locally: pip install 'ganzoo[demo]' && ganzoo demo {model_ref}
 """
 
 import ganzoo.demo
 
-demo = ganzoo.demo.build("{model_ref}")
+demo = ganzoo.demo.build({json.dumps(model_ref)})
 
 if __name__ == "__main__":
     demo.launch()
 '''
-    requirements = f"ganzoo[demo]>={__version__}\n"
-    token_note = ("\nThe model repo is private: give the Space an `HF_TOKEN` secret that can read it.\n"
-                  if private else "")
-    readme = f"""---
-title: {repo_id.split('/')[1]}{SUFFIX}
-emoji: 🎨
-colorFrom: indigo
-colorTo: pink
-sdk: gradio
-sdk_version: {gradio_version()}
-app_file: app.py
-pinned: false
-license: {config.get('license') or 'apache-2.0'}
-short_description: {about[:60]}, served by ganzoo demo
-models:
-- {repo_id}
----
-
-# {model_ref}: try it in the browser
-
-A [ganzoo](https://pypi.org/project/ganzoo/) demo of [{model_ref}]({_model_url(repo_id)}) ({about}):
-the same page `ganzoo demo {model_ref}` serves on your own machine.
-{token_note}"""
-    return {"app.py": app.encode(), "requirements.txt": requirements.encode(), "README.md": readme.encode()}
+    short = f"{about}, served by ganzoo demo"
+    if len(short) > MAX_SHORT_DESCRIPTION:
+        short = about if len(about) <= MAX_SHORT_DESCRIPTION else about[:MAX_SHORT_DESCRIPTION - 3] + "..."
+    license_id = config.get("license") if isinstance(config.get("license"), str) and config["license"] else None
+    meta = {"title": f"{repo_id.split('/')[1]}{SUFFIX}", "emoji": "🎨", "colorFrom": "indigo", "colorTo": "pink",
+            "sdk": "gradio", "sdk_version": gradio_version(), "app_file": "app.py", "pinned": False,
+            "license": license_id or "apache-2.0", "short_description": short, "models": [repo_id]}
+    token_note = ("\nThe model repo is private, and so is this Space: give it an `HF_TOKEN` secret that "
+                  "can read the model. Keep the Space private: a public one would serve the private model "
+                  "to anyone.\n" if private else "")
+    readme = (f"---\n{yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)}---\n\n"
+              f"# {model_ref}: try it in the browser\n\n"
+              f"A [ganzoo](https://pypi.org/project/ganzoo/) demo of [{model_ref}]({_model_url(repo_id)}) "
+              f"({about}): the same page `ganzoo demo {model_ref}` serves on your own machine.\n{token_note}")
+    return {"app.py": app.encode(), "requirements.txt": ("\n".join(requirements(config)) + "\n").encode(),
+            "README.md": readme.encode()}
 
 
 def _model_url(repo_id: str) -> str:

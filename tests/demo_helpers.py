@@ -65,7 +65,11 @@ def start(command: list[str], *, env: dict[str, str] | None = None, cwd: Path | 
             line = seen.get(timeout=max(0.1, deadline - time.monotonic()))
         except queue.Empty:
             break
-        if line == "" and proc.poll() is not None:
+        if line == "":  # its output ended: it exited, or is about to
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
             raise AssertionError(f"{command} exited with {proc.returncode} before serving:\n{''.join(lines)}")
         match = URL.search(line)
         if match and url_needle in line:

@@ -326,6 +326,8 @@ class Handler(BaseHTTPRequestHandler):
             elif key == "file":
                 raw = base64.b64decode(value["content"]) if value.get("encoding") == "base64" \
                     else value["content"].encode()
+                if repo.sdk and value["path"] == "README.md":
+                    _check_space_card(raw)
                 sha256 = hashlib.sha256(raw).hexdigest()
                 self.state.blob(sha256).write_bytes(raw)
                 files[value["path"]] = {"size": len(raw), "sha256": sha256, "lfs": False,
@@ -391,6 +393,18 @@ class Handler(BaseHTTPRequestHandler):
             headers["X-Linked-Etag"] = f'"{entry["sha256"]}"'
             headers["X-Linked-Size"] = str(entry["size"])
         self._send(200, body, headers, content_type="application/octet-stream", head=head)
+
+
+def _check_space_card(readme: bytes) -> None:
+    """What the Hub checks of a Space's README metadata (the fields it refuses a commit for)."""
+    match = re.match(rb"---\n(.*?)\n---\n", readme, re.S)
+    if not match:
+        raise HubError(400, "Space README has no YAML metadata")
+    fields = dict(re.findall(r"^([A-Za-z_]+): *(.*)$", match.group(1).decode(), re.M))
+    if len(fields.get("short_description", "").strip("'\"")) > 60:
+        raise HubError(400, '"short_description" must be at most 60 characters')
+    if fields.get("sdk") not in ("gradio", "docker", "static"):
+        raise HubError(400, '"sdk" must be one of gradio, docker, static')
 
 
 def _git_blob_oid(data: bytes) -> str:

@@ -96,8 +96,10 @@ def test_ctrl_c_stops_the_server_cleanly(sig):
     assert code == 0, server.output
     assert "ganzoo demo: stopped" in server.output
     assert "Traceback" not in server.output
-    with socket.socket() as s:  # the port is free again
+    with socket.socket() as s:  # the port is free again (a closed connection may linger: reuse)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port))
+        s.listen()
 
 
 def test_a_taken_port_is_one_line(served, run_cli):
@@ -110,6 +112,11 @@ def test_unknown_model_is_one_line(run_cli):
     one_line(run_cli("demo", "dcgan.nope"), "dcgan.nope")
 
 
+def test_a_host_this_machine_has_not_is_one_line_and_quick(run_cli):
+    res = run_cli("demo", "dcgan.digits", "--host", "192.0.2.1", timeout=120)  # TEST-NET-1: never local
+    one_line(res, "cannot listen on 192.0.2.1", "--host 127.0.0.1")
+
+
 def test_without_gradio_says_how_to_install_it(tmp_path):
     # Gradio made unimportable in this process only: what a user without the extra sees.
     code = ("import sys; sys.modules['gradio'] = None; from ganzoo.cli import main; "
@@ -117,3 +124,22 @@ def test_without_gradio_says_how_to_install_it(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                           timeout=120)
     one_line(proc, "Gradio is not installed", "pip install 'ganzoo[demo]'")
+
+
+def test_the_card_inlines_its_own_pictures_and_nothing_else(tmp_path):
+    from ganzoo.demo import card_markdown
+
+    folder = tmp_path / "w"
+    folder.mkdir()
+    Image.new("RGB", (4, 4), "red").save(folder / "samples.png")
+    (tmp_path / "secret.png").write_bytes(b"not yours")
+    (folder / "notes.txt").write_text("private notes")
+    (folder / "README.md").write_text("---\nlicense: mit\n---\n# Card\n![s](samples.png)\n![a](../secret.png)\n"
+                                      "![b](notes.txt)\n![c](/etc/hostname)\n![d](missing.png)\n"
+                                      "![e](https://example.com/x.png)\n")
+    shown = card_markdown(folder)
+    assert shown.startswith("# Card")  # the YAML header is not shown
+    assert shown.count("data:image/png;base64,") == 1
+    assert "secret" not in shown and "notes" not in shown and "hostname" not in shown
+    assert "missing.png" not in shown
+    assert "![e](https://example.com/x.png)" in shown  # a web picture is left for the browser

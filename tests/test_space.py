@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,31 @@ def test_a_space_that_fails_says_the_model_is_pushed(run_cli, hub, hub_env):
     assert "alice/half" in hub.state.repos  # the model went up; only the Space is missing
 
 
+def test_a_space_for_a_branch_is_refused_before_anything_is_sent(run_cli, hub, hub_env):
+    one_line(run_cli("push", str(WEIGHTS), "alice/x@dev", "--space", env=hub_env), "--space serves the main branch")
+    one_line(run_cli("push", str(WEIGHTS), "alice/x", "--revision", "dev", "--space", env=hub_env), "'dev'")
+    assert hub.state.repos == {}
+
+
+def test_the_space_of_a_private_model_is_private(run_cli, hub, hub_env):
+    # Private from an earlier push: this one does not say --private, the Space follows the repo.
+    assert run_cli("push", str(WEIGHTS), "alice/secret", "--private", env=hub_env).returncode == 0
+    assert run_cli("push", str(WEIGHTS), "alice/secret", "--space", env=hub_env).returncode == 0
+    assert hub.state.repos["spaces/alice/secret-demo"].private
+    assert "HF_TOKEN" in _files(hub, "spaces/alice/secret-demo")["README.md"].decode()
+    assert run_cli("push", str(WEIGHTS), "alice/open", "--space", env=hub_env).returncode == 0
+    assert not hub.state.repos["spaces/alice/open-demo"].private
+
+
+def test_a_long_description_is_cut_to_what_the_hub_takes(tmp_path):
+    from ganzoo.space import files
+
+    config = {"model": "dcgan", "dataset": {"name": "a-dataset-with-a-very-long-name-indeed-and-more"}}
+    meta = _front_matter(files("alice/x", config)["README.md"])
+    assert len(meta["short_description"]) <= 60
+    assert meta["short_description"].startswith("dcgan trained on a-dataset")
+
+
 def test_a_space_name_too_long_is_refused_before_anything_is_sent(run_cli, hub, hub_env):
     name = "alice/" + "m" * 94  # a valid model repo id; with "-demo" it is not
     one_line(run_cli("push", str(WEIGHTS), name, "--space", env=hub_env), "-demo", "shorten")
@@ -109,8 +135,13 @@ def test_the_space_runs_and_serves_the_model_from_the_hub(run_cli, hub, hub_env,
     try:
         client = Client(server.url, verbose=False)
         page = pixels(client.predict(9, 11, 0.0, api_name="/generate"))
+        with urllib.request.urlopen(f"{server.url}config", timeout=30) as answer:
+            shown = answer.read().decode()
     finally:
         server.stop()
+    # The model card, fetched from the Hub with the model, is on the page with its picture inlined.
+    assert "## Use it" in shown and 'ganzoo.load(\\"alice/digits\\")' in shown
+    assert "data:image/png;base64," in shown
     expected = np.asarray(preview(ganzoo.sample("dcgan.digits", 9, seed=11).images).convert("RGB"))
     assert np.array_equal(page, expected)
     # It loaded the weights from the test Hub, not from this checkout.

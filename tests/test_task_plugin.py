@@ -126,3 +126,10 @@ def test_train_eval_save_load_predict_and_resume_with_no_core_edit(cli, site, tm
     assert pixels(picture).shape[:2] == (16 * 4, 16 * 4)  # one 16x16 image, upscaled 4x
     expected = pred.stdout.split("reconstruction error ")[1].strip()
     assert f"{error:.2f}" == expected
+
+    # Its Space would install the plugin's distribution beside ganzoo.
+    script = ("import json, ganzoo.space\n"
+              f"print(ganzoo.space.requirements(json.load(open({str(straight / 'config.json')!r}))))\n")
+    reqs = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": site}).stdout
+    assert "ganzoo[demo]>=" in reqs and "ganzoo-recon>=0.2.0" in reqs

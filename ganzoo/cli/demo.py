@@ -27,9 +27,9 @@ from ..demo import DEFAULT_HOST
 def demo_cmd(ref: str, port: int | None, host: str, share: bool) -> None:
     """Look at a model in the browser: REF is a folder, a pretrained name or a Hub repo id.
 
-    GANs get a Generate button (images, seed, truncation, class) and a latent walk; classifiers
-    an upload or drawing box with the top-5 classes; regressors a forecast plot. The model card
-    is shown beside it. Needs Gradio: pip install 'ganzoo[demo]'.
+    The page is the panel the model's task plugin builds (generate, classify, forecast: what
+    that kind of model does) with the model card beside it; every button is also an endpoint
+    for gradio_client. Needs Gradio: pip install 'ganzoo[demo]'.
     """
     from ..demo import build, gradio, serve
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,10 @@ from ganzoo.limits import MAX_SEED
 MAX_IMAGES = 64
 #: Class choices besides the class names: a random class per image, or one row per class.
 ANY_CLASS, EVERY_CLASS = "random", "all (one row per class)"
+#: The largest seed the page offers: a browser's numbers are doubles, exact up to 2**53.
+PAGE_MAX_SEED = min(MAX_SEED, 2**53 - 1)
+#: Walk GIFs a page keeps on disk (Gradio serves copies from its own cache).
+KEEP_WALKS = 8
 
 
 def _answer(fn: Any) -> Any:
@@ -61,8 +66,11 @@ def _seed(value: Any) -> int:
 def generator_panel(model: Any, class_names: list[str] | None = None) -> None:
     """Generate and latent-walk tabs; ``class_names`` adds the class pickers of a conditional GAN."""
     import gradio as gr
+    import torch
 
     from ganzoo.sample import animation_frames, preview, sample
+
+    walks = tempfile.TemporaryDirectory(prefix="ganzoo-walks-")  # removed with the page's process
 
     def class_index(choice: str) -> int:
         if class_names is None or choice not in class_names:
@@ -70,12 +78,14 @@ def generator_panel(model: Any, class_names: list[str] | None = None) -> None:
         return class_names.index(choice)
 
     def generate(n: Any, seed: Any, truncation: Any, *choice: str | None) -> Any:
-        options: dict[str, Any] = {}
-        if choice and choice[0] not in (None, ANY_CLASS):
-            options["labels"] = "all" if choice[0] == EVERY_CLASS else str(class_index(choice[0]))
-        if truncation:
-            options["truncation"] = float(truncation)
-        drawn = sample(model, int(n), seed=_seed(seed), **options)
+        n, options = int(n), {"truncation": float(truncation)} if truncation else {}
+        picked = choice[0] if choice and choice[0] not in (None, ANY_CLASS) else None
+        if picked is not None and picked != EVERY_CLASS:
+            # The index itself, not its text: a class *named* "2" may sit at another index.
+            index = class_index(picked)
+            images = model.sample(n, seed=_seed(seed), labels=torch.full((n,), index), **options)
+            return preview(images, n, [class_names[index]])  # type: ignore[index]
+        drawn = sample(model, n, seed=_seed(seed), **options, **({"labels": "all"} if picked else {}))
         return preview(drawn.images, drawn.nrow, drawn.row_labels)
 
     def walk(points: Any, steps: Any, seed: Any, *choice: str | None) -> str:
@@ -83,10 +93,16 @@ def generator_panel(model: Any, class_names: list[str] | None = None) -> None:
         options: dict[str, Any] = {}
         if choice and choice[0] not in (None, ANY_CLASS):
             k = len(class_names or [])
-            options["labels"] = [i % k for i in range(points)] if choice[0] == EVERY_CLASS \
-                else class_index(choice[0])
+            if choice[0] == EVERY_CLASS:
+                points = max(points, k)  # through every class, then back to the first
+                options["labels"] = [i % k for i in range(points)]
+            else:
+                options["labels"] = class_index(choice[0])
         pictures = animation_frames(model.walk(points, int(steps), seed=_seed(seed), **options))
-        out = Path(tempfile.mkdtemp(prefix="ganzoo-walk-")) / "walk.gif"
+        folder = Path(walks.name)
+        for old in sorted(folder.glob("*.gif"), key=lambda p: p.stat().st_mtime)[:-KEEP_WALKS + 1]:
+            old.unlink(missing_ok=True)
+        out = folder / f"walk-{uuid.uuid4().hex[:12]}.gif"
         pictures[0].save(out, format="GIF", save_all=True, append_images=pictures[1:], duration=80, loop=0)
         return str(out)
 
@@ -94,7 +110,7 @@ def generator_panel(model: Any, class_names: list[str] | None = None) -> None:
     with gr.Tab("Generate"):
         with gr.Row():
             n = gr.Slider(1, MAX_IMAGES, value=16, step=1, label="Images", elem_id="n")
-            seed = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed", elem_id="seed",
+            seed = gr.Number(value=0, precision=0, minimum=0, maximum=PAGE_MAX_SEED, label="Seed", elem_id="seed",
                              info="The same seed draws the same images, here and in `ganzoo sample`.")
         truncation = gr.Slider(0.0, 3.0, value=0.0, step=0.1, label="Truncation",
                                info="Redraw latent entries beyond ±t: smaller is cleaner but less varied "
@@ -107,10 +123,10 @@ def generator_panel(model: Any, class_names: list[str] | None = None) -> None:
         with gr.Row():
             points = gr.Slider(2, 16, value=6, step=1, label="Points", info="Random latents the walk visits.")
             steps = gr.Slider(2, 32, value=12, step=1, label="Frames per leg")
-            walk_seed = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="Seed")
+            walk_seed = gr.Number(value=0, precision=0, minimum=0, maximum=PAGE_MAX_SEED, label="Seed")
         walk_picked = [gr.Dropdown([c for c in choices if c != EVERY_CLASS] + [EVERY_CLASS], value=ANY_CLASS,
                                    label="Class", info="One class to walk within; 'all' blends through "
-                                   "every class in turn.")] if choices else []
+                                   "every class in turn (at least one point per class).")] if choices else []
         walk_button = gr.Button("Walk", variant="primary", elem_id="walk")
         animation = gr.Image(label="Walk (a looping GIF)", type="filepath", elem_id="walk-gif", interactive=False)
         walk_button.click(_answer(walk), [points, steps, walk_seed, *walk_picked], animation, api_name="walk")
