@@ -96,6 +96,8 @@ def command_lines(draw: st.DrawFn, shared: dict[str, str]) -> list[str]:
         base = [shared["classifier"], shared["png"]]
     elif verb == "push":
         base = [shared["gan"], "alice/x"]
+    elif verb == "demo":
+        base = [draw(st.sampled_from([shared["gan"], shared["cgan"], shared["classifier"]]))]
     elif verb == "export":  # torchscript: the ONNX exporter's imports (torch._dynamo, triton) would take
         # ~0.5 GiB of the capped worker's address space for every later example; tests/test_export.py runs it
         base = [draw(st.sampled_from([shared["gan"], shared["cgan"], shared["classifier"]])), "--format",
@@ -114,12 +116,14 @@ def command_lines(draw: st.DrawFn, shared: dict[str, str]) -> list[str]:
             argv += ["--set", f"{key}={draw(nasty)}"]
         else:
             argv += [name, draw(nasty_arg)]
+    if verb == "demo":  # a valid page would serve until stopped: an address no machine has ends it
+        argv += ["--host", "192.0.2.1"]  # (the last --host wins; test_demo.py serves real ones)
     return argv
 
 
 _VERBS: dict[str, dict[str, bool]] = {v: _options(v) for v in
                                       ("list", "info", "summary", "train", "sample", "predict", "push",
-                                       "convert", "eval", "export")}
+                                       "convert", "eval", "export", "demo")}
 
 
 def test_every_verb_is_covered() -> None:
