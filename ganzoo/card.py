@@ -175,13 +175,17 @@ def shown_pictures(config: dict[str, Any], folder: str | Path) -> list[str]:
     Only top-level files of ``folder`` count. ``ganzoo push`` uploads exactly these, so a pushed
     card never links a picture the repo lacks, and per-epoch pictures and GIFs stay local.
     """
+    return [p for p in picture_names(config) if (Path(folder) / p).is_file()]
+
+
+def picture_names(config: dict[str, Any]) -> list[str]:
+    """The file names of the pictures a card for ``config`` may show, in order (plain names only)."""
     from . import registry
 
     spec = registry.catalog().specs["task"].get(str(config.get("task") or ""))
     shown = [spec.picture] if spec is not None and spec.picture else []
     shown += [p for p in config.get("pictures") or [] if isinstance(p, str) and p.endswith(".png")]
-    return [p for p in dict.fromkeys(shown)
-            if "/" not in p and "\\" not in p and not p.startswith(".") and (Path(folder) / p).is_file()]
+    return [p for p in dict.fromkeys(shown) if "/" not in p and "\\" not in p and not p.startswith(".")]
 
 
 def _usage(task: str, ref: str) -> tuple[list[str], list[str]]:

@@ -121,7 +121,8 @@ def build(ref: str | os.PathLike[str], *, title: str | None = None) -> Any:
 def _fetch_card(folder: Path, config: dict[str, Any]) -> None:
     """For a Hub snapshot (``ganzoo.load`` fetches only config and weights), also fetch its card
     and the pictures it shows, from the same commit. Best effort: the panel works without them."""
-    from . import hub, registry
+    from . import hub
+    from .card import picture_names
 
     if (folder / "README.md").is_file() or not hub.in_cache(folder):
         return
@@ -129,11 +130,8 @@ def _fetch_card(folder: Path, config: dict[str, Any]) -> None:
     if folder.parent.name != "snapshots" or not repo.startswith("models--"):
         return
     repo_id = repo[len("models--"):].replace("--", "/", 1)
-    spec = registry.catalog().specs["task"].get(str(config.get("task") or ""))
-    names = ["README.md", *([spec.picture] if spec is not None and spec.picture else []),
-             *[p for p in config.get("pictures") or [] if isinstance(p, str)]]
     try:
-        hub.download_files(repo_id, folder.name, names)
+        hub.download_files(repo_id, folder.name, ["README.md", *picture_names(config)])
     except GanzooError as exc:
         log.warning("%s: showing the page without its model card (%s)", repo_id, exc)
 
