@@ -138,7 +138,7 @@ def push(folder: str | Path, repo_id: str, *, private: bool = False, revision: s
     files = push_files(folder, model.zoo_config, include_checkpoints=include_checkpoints)
     # The card names the repo it lives in (and the branch, off main), not USER/REPO.
     ref = repo_id if revision in (None, "main") else f"{repo_id}@{revision}"
-    files[CARD_NAME] = str(build_card(model.zoo_config, model, folder, ref=ref, space=demo)).encode("utf-8")
+    files[CARD_NAME] = build_card(model.zoo_config, model, folder, ref=ref, space=demo).encode("utf-8")
     url = hub.upload(files, repo_id, private=private, revision=revision, token=token,
                      message=message or f"Upload {folder.resolve().name} with ganzoo")
     if demo:

@@ -42,15 +42,17 @@ def _dict(value: Any) -> dict[str, Any]:
 
 
 def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | None = None,
-               ref: str = PLACEHOLDER_REF, space: str | None = None) -> Any:
-    """A ``huggingface_hub.ModelCard`` for a folder's ``config.json`` (and the model, for the summary).
+               ref: str = PLACEHOLDER_REF, space: str | None = None) -> str:
+    """The model card's text (what ``huggingface_hub.ModelCard`` reads) for a folder's ``config.json``.
 
     The task (``TaskSpec``) gives the Hub ``pipeline_tag`` and tags, the picture shown first and
     the usage lines; ``ref`` is the name those lines load and the ``model-index`` entry's name
     (the folder's name when ``ref`` is left at the placeholder). ``space``: the id of the Space
     that demos the model (``ganzoo push --space``), linked near the top.
     """
-    from huggingface_hub import ModelCard, ModelCardData
+    # The metadata class alone: ``ModelCard`` pulls in the whole Hub client (0.3 s at the end of
+    # every training run) only to re-serialise the same YAML.
+    from huggingface_hub.repocard_data import ModelCardData
 
     from . import registry
 
@@ -110,7 +112,7 @@ def build_card(config: dict[str, Any], model: Any = None, folder: str | Path | N
               "```", ""]
     if model is not None:
         lines += ["## Architecture", "", "```", _summary_text(model), "```", ""]
-    return ModelCard(f"---\n{card_data.to_yaml()}\n---\n\n" + "\n".join(lines))
+    return f"---\n{card_data.to_yaml()}\n---\n\n" + "\n".join(lines)
 
 
 def eval_results(config: dict[str, Any], spec: Any, dataset_name: str | None) -> list[Any]:
@@ -120,7 +122,7 @@ def eval_results(config: dict[str, Any], spec: Any, dataset_name: str | None) ->
     without one, the task's headline metrics (``TaskSpec.metrics``) that training measured on the
     test split. Loss curves and speeds are never evaluation results.
     """
-    from huggingface_hub import EvalResult
+    from huggingface_hub.repocard_data import EvalResult
 
     evaluation = _dict(config.get("evaluation"))
     if _dict(evaluation.get("metrics")):
@@ -199,7 +201,7 @@ def _usage(task: str, ref: str) -> tuple[list[str], list[str]]:
 def write_card(folder: str | Path, config: dict[str, Any], model: Any = None) -> Path:
     """Write ``README.md`` into ``folder`` atomically."""
     path = Path(folder) / CARD_NAME
-    text = str(build_card(config, model, folder))
+    text = build_card(config, model, folder)
     with atomic_open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
     return path

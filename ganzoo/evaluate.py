@@ -236,4 +236,4 @@ def card_text(folder: Path, config: dict[str, Any], model: Any, name: str) -> st
     the card's own, see :mod:`ganzoo.card`, so a pushed card keeps them too)."""
     from .card import build_card
 
-    return str(build_card(config, model, folder, ref=name))
+    return build_card(config, model, folder, ref=name)

@@ -61,6 +61,16 @@ def make_grid(images: torch.Tensor, nrow: int = 8, padding: int = 2, pad_value: 
     return grid
 
 
+def upscale_to(image: Image.Image, width: int) -> Image.Image:
+    """``image`` enlarged (nearest, a whole factor) to ``width``; as it is when not narrower."""
+    from PIL import Image
+
+    factor = width // max(image.width, 1)
+    if factor <= 1:
+        return image
+    return image.resize((image.width * factor, image.height * factor), Image.NEAREST)
+
+
 def auto_scale(side: int) -> int:
     """Upscale factor that makes a grid cell at least ~64 px wide."""
     return max(1, 64 // max(side, 1))
@@ -91,12 +101,24 @@ def save_image(image: Image.Image, path: Path) -> None:
 
 def save_gif(frames: Sequence[Image.Image], path: Path, ms_per_frame: int = 400) -> None:
     """The DCGAN tutorial's animation of the fixed-noise grid over training."""
-    frames = [f.convert("P") if f.mode not in ("L", "P") else f for f in frames]
     if not frames:
         return
+    # Grey pictures (digits, drawn as RGB grids) go in as "L": all 256 levels, where "P"'s web
+    # palette has six greys and dithers, and the conversion is ~3x faster.
+    grey = all(f.mode == "L" or (f.mode == "RGB" and _is_grey(f)) for f in frames)
+    frames = [f.convert("L") if grey else f.convert("P") if f.mode not in ("L", "P") else f for f in frames]
+    # optimize=False: Pillow's palette pruning took 0.6 of 0.7 s for a 40-frame grey GIF and
+    # made the file larger, not smaller (2.12 vs 1.85 MB).
     write_with(path, lambda tmp: frames[0].save(tmp, format="GIF", save_all=True,
-                                                append_images=list(frames[1:]),
+                                                append_images=list(frames[1:]), optimize=False,
                                                 duration=ms_per_frame, loop=0))
+
+
+def _is_grey(image: Image.Image) -> bool:
+    from PIL import ImageChops
+
+    r, g, b = image.split()
+    return ImageChops.difference(r, g).getbbox() is None and ImageChops.difference(r, b).getbbox() is None
 
 
 def figure(path: Path, draw: Any, size: tuple[float, float] = (8, 4)) -> None:

@@ -88,3 +88,30 @@ def test_api_rejects_an_unknown_precision_before_writing(tmp_path):
     with pytest.raises(ConfigError, match="did you mean 'bf16'"):
         ganzoo.train("mlp-gan", "fake", max_steps=1, precision="bf61", out=tmp_path / "y")
     assert not (tmp_path / "y").exists()
+
+
+def test_gs_step_through_a_frozen_d_gets_the_same_g_gradients_and_no_d_ones():
+    """The G step skips D's weight gradients (issue 14); G's own must not change by a bit."""
+    from ganzoo_plugins.dcgan.model import DCGAN
+    from ganzoo_plugins.tasks.adversarial import frozen
+
+    torch.manual_seed(0)
+    model = DCGAN(image_size=32, ngf=16, ndf=16).to(memory_format=torch.channels_last)
+    G, D = model.generator, model.discriminator
+    z = torch.randn(16, 100, 1, 1)
+    grads = []
+    for freeze in (False, True):
+        model.zero_grad(set_to_none=True)
+        with frozen(D) if freeze else torch.enable_grad():
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                out = D(G(z))
+            torch.nn.functional.binary_cross_entropy_with_logits(out.float(), torch.ones(16)).backward()
+        grads.append([p.grad.clone() for p in G.parameters()])
+        assert all((p.grad is None) == freeze for p in D.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(*grads))
+    assert all(p.requires_grad for p in D.parameters())
+
+    # an exception inside the block still restores every flag
+    with pytest.raises(RuntimeError), frozen(D):
+        raise RuntimeError("boom")
+    assert all(p.requires_grad for p in D.parameters())
