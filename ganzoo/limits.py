@@ -78,7 +78,7 @@ def meta_size(builder: Callable[..., Any], kwargs: dict[str, Any]) -> int | None
 
     state = torch.get_rng_state()
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), _skip_meta_fills():
             return count_elements(builder(**kwargs))
     except GanzooError:
         raise
@@ -87,6 +87,36 @@ def meta_size(builder: Callable[..., Any], kwargs: dict[str, Any]) -> int | None
         return None
     finally:
         torch.set_rng_state(state)
+
+
+#: In-place random fills an initialiser may call (besides ``torch.nn.init``'s own functions): a
+#: meta tensor has no values to fill, so :func:`meta_size` skips them.
+_FILLS = ("normal_", "uniform_", "bernoulli_", "exponential_", "log_normal_", "cauchy_",
+          "geometric_", "random_")
+
+
+def _skip_meta_fills() -> Any:
+    """A torch-function mode in which random fills of ``meta`` tensors do nothing.
+
+    Why: the meta device has no ``normal_`` kernel; torch runs its Python reference instead,
+    whose first call imports ``torch._dynamo`` (1-2 s): every DCGAN-family run paid that before
+    its first step for a size check that reads no values.
+    """
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    fills = {getattr(torch.Tensor, name) for name in _FILLS if hasattr(torch.Tensor, name)}
+
+    class SkipMetaFills(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            kwargs = kwargs or {}
+            if func in fills or getattr(func, "__module__", None) == "torch.nn.init":
+                target = args[0] if args else kwargs.get("tensor")  # nn.init passes it by name
+                if isinstance(target, torch.Tensor) and target.is_meta:
+                    return target
+            return func(*args, **kwargs)
+
+    return SkipMetaFills()
 
 
 def check_model_size(builder: Callable[..., Any], kwargs: dict[str, Any], owner: str) -> None:

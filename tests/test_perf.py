@@ -115,3 +115,24 @@ def test_gs_step_through_a_frozen_d_gets_the_same_g_gradients_and_no_d_ones():
     with pytest.raises(RuntimeError), frozen(D):
         raise RuntimeError("boom")
     assert all(p.requires_grad for p in D.parameters())
+
+
+def test_training_runs_import_no_dynamo_torchvision_sklearn_or_pyplot(tmp_path):
+    """Issue 14's start-up cuts, held for every model family and task (a size check on the meta
+    device once brought torch._dynamo back: 1-2 s before a DCGAN's first step)."""
+    import subprocess
+    import sys
+
+    runs = [("mlp-gan", "digits", {}), ("dcgan", "fake", {"image_size": "16", "size": "64"}),
+            ("cdcgan", "digits", {"image_size": "16"}), ("dcgan-cifar", "fake", {"size": "64"}),
+            ("classifier", "digits", {}), ("classifier-cnn", "digits", {}), ("lstm-regressor", "sine", {})]
+    code = ("import sys, ganzoo\n"
+            f"for i, (model, data, settings) in enumerate({runs!r}):\n"
+            "    ganzoo.train(model, data, max_steps=1, batch_size=16, progress=False, settings=settings,\n"
+            f"                 out={str(tmp_path)!r} + f'/run{{i}}')\n"
+            "print(sorted(m for m in ('torch._dynamo', 'torchvision', 'sklearn', 'matplotlib.pyplot')"
+            " if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert all((tmp_path / f"run{i}" / "model.safetensors").is_file() for i in range(len(runs)))
