@@ -122,8 +122,8 @@ def main() -> None:
         f"| `ganzoo.train` dcgan 3x64x64, batch 128 ({precision}), warm-up excluded | {rate:,.1f} img/s |",
         f"| share of the ceiling | **{achieved / peak:.0%}** ({achieved:,.0f} GFLOP/s) |", "",
         "The share counts the tutorial's arithmetic per image, i.e. the same work done faster. ganzoo "
-        "does about 8 % less of it: G's step skips D's weight gradients, which the tutorial computes "
-        "and throws away.", "",
+        "does about 8 % less of it (by count: one of the step's twelve forward-sized passes): G's step "
+        "skips D's weight gradients, which the tutorial computes and throws away.", "",
         "What one checkpoint costs (a real run's final checkpoint written again: safetensors, state.json, "
         "fsyncs, rename), against one training epoch of the same run (2 epochs, from its images_per_sec):", "",
         "| run | checkpoint | size | one epoch | checkpoint / epoch |", "|---|---:|---:|---:|---:|",

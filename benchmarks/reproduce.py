@@ -7,7 +7,8 @@ evaluates with ``ganzoo eval``'s code and writes the numbers into ``config.json`
 
 Reproducing reruns the exact command stored in each folder's ``config.json``, evaluates the new
 run the same way (same N, seed and feature extractor) and compares the headline metric; within
-10 % passes. It writes the "## Reproducing the zoo" section of docs/benchmarks.md.
+10 % passes, and so does a rerun up to 30 % better than shipped (a GAN trained on another CPU).
+It writes the "## Reproducing the zoo" section of docs/benchmarks.md.
 
     python benchmarks/reproduce.py --ship classifier.digits lstm-regressor.sine dcgan.digits mlp-gan.digits
     python benchmarks/reproduce.py                      # every shipped model
@@ -44,6 +45,8 @@ TOLERANCE = 0.10
 #: Headline metrics where a smaller rerun is a better model, not a failed reproduction. A GAN
 #: rerun on another CPU (other bf16 kernels) trains to another point of a chaotic trajectory.
 LOWER_IS_BETTER = {"fid", "kid", "test_mse", "test_loss"}
+#: ... but not unboundedly better: a jump past this is more likely a broken evaluation.
+BETTER_LIMIT = 0.30
 SHIP_ORDER = ("classifier.digits", "lstm-regressor.sine", "dcgan.digits", "mlp-gan.digits",
               "cdcgan.digits", "cgan.digits")
 KEEP = ("model.safetensors",)
@@ -132,8 +135,9 @@ def reproduce(name: str) -> dict[str, Any]:
     rel = abs(after - before) / abs(before) if before else float("inf")
     better = after < before if key in LOWER_IS_BETTER else after > before
     row = {"name": name, "metric": key, "shipped": before, "rerun": after, "rel": rel,
-           "seconds": secs, "command": config["train"]["command"], "ok": rel <= TOLERANCE or better,
-           "verdict": "pass" if rel <= TOLERANCE else "better" if better else "FAIL"}
+           "seconds": secs, "command": config["train"]["command"],
+           "ok": rel <= TOLERANCE or (better and rel <= BETTER_LIMIT),
+           "verdict": "pass" if rel <= TOLERANCE else "better" if better and rel <= BETTER_LIMIT else "FAIL"}
     print(row, flush=True)
     return row
 
@@ -165,8 +169,8 @@ def main() -> None:
               f"{100 * r['rel']:.1f} % | {r['seconds']:.0f} s | {r['verdict']} |" for r in rows]
     body = (f"{SECTION}\n\nEach shipped model's card command rerun from scratch on a shared 2-core CPU "
             f"and evaluated like the shipped numbers (same N, seed and feature extractor); passes within "
-            f"{100 * TOLERANCE:.0f} % (or better than shipped). {whole_job.machine()}, "
-            f"{datetime.date.today().isoformat()}; `python benchmarks/reproduce.py`"
+            f"{100 * TOLERANCE:.0f} % (or up to {100 * BETTER_LIMIT:.0f} % better than shipped). "
+            f"{whole_job.machine()}, {datetime.date.today().isoformat()}; `python benchmarks/reproduce.py`"
             f" took {sum(r['seconds'] for r in rows):.0f} s of training in all.\n\n" + "\n".join(table) + "\n")
     print(body)
     if not args.no_write and not args.names:

@@ -1,4 +1,4 @@
-"""The model card (``README.md``) of a weights folder, built with huggingface_hub's ``ModelCard``.
+"""The model card (``README.md``) of a weights folder, in the format huggingface_hub's ``ModelCard`` reads.
 
 The card is what a person sees on the Hub: YAML metadata the Hub indexes and a body that says how
 the weights were made (the exact ``ganzoo train`` command), how good they are, what the network

@@ -105,7 +105,8 @@ TRAIN: tuple[Option, ...] = (
            flag="switch"),
     Option("compile", "bool", False,
            "torch.compile each network: about 1.5 min of compiling on a 2-core CPU, then DCGAN-64 "
-           "steps ~1.15x faster, so worth it past ~500 steps (docs/benchmarks.md).", flag="flag"),
+           "steps ~1.15x faster (worth it past ~400 steps; MLP GANs get slower). See "
+           "docs/benchmarks.md.", flag="flag"),
     Option("sync_bn", "bool", False,
            "Multi-process: BatchNorm statistics over all processes' batches (CUDA only).", flag="flag"),
     Option("lr_decay", "float", None, "Keep the learning rate for the first fraction F of the steps, "

@@ -136,3 +136,14 @@ def test_training_runs_import_no_dynamo_torchvision_sklearn_or_pyplot(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert all((tmp_path / f"run{i}" / "model.safetensors").is_file() for i in range(len(runs)))
+
+
+def test_a_parameter_g_and_d_share_still_learns_in_gs_step():
+    from ganzoo_plugins.tasks.adversarial import frozen
+
+    shared = torch.nn.Linear(4, 4)
+    G, D = torch.nn.Sequential(torch.nn.Linear(2, 4), shared), torch.nn.Sequential(shared, torch.nn.Linear(4, 1))
+    with frozen(D, keep=G):
+        D(G(torch.randn(3, 2))).sum().backward()
+    assert shared.weight.grad is not None and G[0].weight.grad is not None
+    assert D[1].weight.grad is None and D[1].weight.requires_grad

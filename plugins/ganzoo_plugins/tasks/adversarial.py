@@ -11,6 +11,7 @@ classifier-FID/KID (see :mod:`ganzoo_plugins.tasks.gan_eval`).
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,15 +34,17 @@ GRID_SIZE = 64
 
 
 @contextlib.contextmanager
-def frozen(net: nn.Module) -> Iterator[None]:
-    """``net``'s parameters need no gradient inside the block (restored after it).
+def frozen(net: nn.Module, keep: nn.Module | None = None) -> Iterator[None]:
+    """``net``'s parameters need no gradient inside the block (restored after it), except those
+    ``keep`` also holds (a plugin GAN whose G and D share an embedding still trains it in G's step).
 
     Why: G's step backpropagates through D only for the gradient that reaches G. The DCGAN
     tutorial (and every seed loop) lets autograd also compute D's weight gradients there, which
     are thrown away at D's next ``zero_grad``: about a twelfth of a DCGAN step's arithmetic and
     more of an MLP GAN's. G's gradients are the same either way.
     """
-    params = [p for p in net.parameters() if p.requires_grad]
+    shared = {id(p) for p in keep.parameters()} if keep is not None else set()
+    params = [p for p in net.parameters() if p.requires_grad and id(p) not in shared]
     for p in params:
         p.requires_grad_(False)
     try:
@@ -389,7 +392,7 @@ class AdversarialStep(Step):
         if (self.calls - 1) % loss.n_critic == 0:
             opt_g.zero_grad(set_to_none=True)
             # Plain D (never its DDP wrapper), with no weight gradients: only G learns here.
-            with frozen(self.model.discriminator):
+            with frozen(self.model.discriminator, keep=self.model.generator):
                 with autocast():
                     out = self.discriminate(fake, asked, plain)
                     # A relativistic G loss compares with the real batch as the updated D sees
@@ -415,25 +418,26 @@ class AdversarialStep(Step):
                 f"D(G(z)): {f('D(G(z))_before')} / {f('D(G(z))_after')}")
 
     # -- pictures ------------------------------------------------------------------------
-    #: How much :meth:`_frame` enlarges by default: None for :func:`pictures.auto_scale`, 1 for
-    #: a subclass that always draws at viewing size.
-    frame_scale: int | None = None
-
     def _frame(self, scale: int | None = None) -> Any:
         """The fixed-noise grid; ``scale`` None: upscaled for viewing (:func:`pictures.auto_scale`)."""
         fake = self.generate(*self.fixed)
-        return pictures.grid_image(fake, nrow=8, scale=pictures.auto_scale(int(fake.shape[-1]))
-                                   if scale is None else scale)
+        viewing = pictures.auto_scale(int(fake.shape[-1]))
+        self._viewing_scale = viewing  # what an unscaled frame needs to look like samples.png
+        return pictures.grid_image(fake, nrow=8, scale=viewing if scale is None else scale)
 
     def epoch_end(self, epoch: int) -> dict[str, Any] | None:
         if not self.frames.wanted(epoch) and epoch < self.ctx.epochs:
             return None
         # Kept at the generator's size (a quarter of the pixels to encode for 28x28 digits),
-        # upscaled once when the GIF is written.
-        frame = self._frame(scale=1)
+        # upscaled once when the GIF is written. A plugin subclass with the older ``_frame(self)``
+        # keeps working: its frames are stored as drawn.
+        if "scale" in inspect.signature(self._frame).parameters:
+            frame = self._frame(scale=1)
+            shown = pictures.upscale_to(frame, frame.width * getattr(self, "_viewing_scale", 1))
+        else:
+            frame = shown = self._frame()
         self.frames.add(epoch, frame)  # in memory: nothing per epoch in the run folder
-        scale = self.frame_scale or pictures.auto_scale(int(self.model.image_shape[-1]))
-        return {"samples": pictures.upscale_to(frame, frame.width * scale)}
+        return {"samples": shown}
 
     def resumed(self, epoch: int) -> None:
         """A checkpoint of ganzoo <= 0.3 has no frames: take its run's per-epoch PNGs."""

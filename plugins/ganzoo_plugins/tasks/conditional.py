@@ -213,11 +213,10 @@ class ConditionalStep(AdversarialStep):
         z = self.model.sample_latent(n, generator=generator)
         return z, torch.randint(0, self.model.num_classes, (n,), generator=generator)
 
-    frame_scale = 1
-
     def _frame(self, scale: int | None = None) -> Any:
         """One labelled row a class, always at viewing size (``scale`` is ignored: the labels'
         text would not survive upscaling)."""
+        self._viewing_scale = 1  # drawn at viewing size already
         fake = self.generate(*self.fixed)
         grid = pictures.grid_image(fake, nrow=GRID_COLUMNS, scale=pictures.auto_scale(int(fake.shape[-1])))
         return pictures.label_rows(grid, class_names(self.ctx.bundle.class_names, self.model.num_classes))
